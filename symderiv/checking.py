@@ -1,0 +1,252 @@
+"""Checking one claim: numeric spot check first, then proof, then the verdict.
+
+``check_claim`` is a generator of provisional results: after the numeric stage it
+yields what the claim would be if the proof never finished (``numeric`` when every
+spot check agrees, ``refuted`` when one does not); then the final result.  The
+worker pool keeps the last one it received, so a claim stopped at its time limit
+still gets the verdict it has earned.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import numeric
+from .arrays import evaluator as symbolic_evaluator
+from .config import Settings
+from .diagnosing import diagnose, exact_values
+from .evaluate import Instance, Program, ProgramError, instances, size_assignments
+from .functions import ShapeError
+from .parsing import Node, ParseError
+from .proving import Prover
+from .reading import ClaimSpec, Document
+from .results import ClaimResult, Counterexample, StepResult, Verdict
+
+SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
+
+
+class ClaimError(Exception):
+    """The claim cannot be checked; the message is for the user, already located."""
+
+
+@dataclass
+class _Pair:
+    """What is known so far about step k against step k-1."""
+
+    k: int
+    samples: int = 0
+    refuted: Counterexample | None = None
+    shape: bool = False
+    open_points: bool = False            # numeric found at least one point in the domain
+    proved_sizes: list[dict[str, int]] = field(default_factory=list)
+    methods: set[str] = field(default_factory=set)
+    undecided: str | None = None         # why the proof stopped
+    diagnosis: tuple[str | None, str | None] = (None, None)
+    symbolic_done: bool = False
+    where: tuple[Instance, numeric.Point] | None = None   # the instance and point of the counterexample
+
+
+def _program(doc: Document, cache: dict[int, Program] = {}) -> Program:  # noqa: B006 - per-process memo
+    key = id(doc)
+    if key not in cache:
+        cache.clear()
+        cache[key] = Program.build(doc)
+    return cache[key]
+
+
+def check_claim(doc: Document, index: int, settings: Settings) -> Iterator[ClaimResult]:
+    spec = doc.claims[index]
+    base = ClaimResult(doc.path, spec.line, spec.name, Verdict.ERROR, expect=spec.expect, steps=spec.steps,
+                       note=spec.note, tex=spec.tex if spec.tex else None)
+    start = time.monotonic()
+    try:
+        yield from _check(doc, spec, settings, base, start)
+    except ClaimError as e:
+        yield replace(base, message=str(e), seconds=time.monotonic() - start)
+    except (MemoryError, RecursionError) as e:
+        yield replace(base, message=f"{doc.path}:{spec.line}: the claim is too large to check "
+                                    f"({type(e).__name__}); make it smaller or use smaller sizes",
+                      seconds=time.monotonic() - start)
+
+
+def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult, start: float
+           ) -> Iterator[ClaimResult]:
+    where = f"{doc.path}:{spec.line}"
+    if spec.problem:
+        raise ClaimError(spec.problem)
+    program = _program(doc)
+    nodes: list[Node] = []
+    for k, text in enumerate(spec.steps):
+        try:
+            nodes.append(program.parse_step(text))
+        except (ParseError, ProgramError) as e:
+            raise ClaimError(f"{where}: step {k} ({_short(text)}): {e}") from None
+    used = program.names_used(nodes)
+    try:
+        assignments = size_assignments(used, program, settings.sizes)
+        plan = [(sizes, instances(used, program, sizes)) for sizes in assignments]
+    except ShapeError as e:
+        raise ClaimError(f"{where}: {e}") from None
+
+    pairs = [_Pair(k) for k in range(1, len(nodes))]
+    ctx = _Context(program, nodes, spec, settings, where)
+
+    # 1. the numeric spot check, smallest sizes first
+    for _, insts in plan:
+        for inst in insts:
+            ctx.numeric(inst, pairs)
+    yield _result(base, pairs, start, provisional=True)
+
+    # 2. diagnose the first wrong step (symbolically, at every size)
+    first = next((p for p in pairs if p.refuted or p.shape), None)
+    if first is not None:
+        first.diagnosis = diagnose(program, nodes[first.k - 1], nodes[first.k], [i for _, ii in plan for i in ii],
+                                   used, ctx.prover)
+        if first.refuted is not None and first.where is not None:
+            first.refuted = exact_values(program, nodes[first.k - 1], nodes[first.k], used, *first.where,
+                                         first.refuted)
+        yield _result(base, pairs, start, provisional=True)
+
+    # 3. the proof, for every pair not already refuted
+    for sizes, insts in plan:
+        todo = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
+        if not todo:
+            break
+        for inst in insts:
+            ctx.prove(inst, todo, start)
+        for p in todo:
+            if not (p.refuted or p.undecided):
+                p.proved_sizes.append(sizes)
+        yield _result(base, pairs, start, provisional=True)
+    for p in pairs:
+        p.symbolic_done = True
+    yield _result(base, pairs, start, provisional=False)
+
+
+class _Context:
+    def __init__(self, program: Program, nodes: list[Node], spec: ClaimSpec, settings: Settings, where: str) -> None:
+        self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
+        self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
+
+    def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:
+        at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""
+        return ClaimError(f"{self.where}: step {k} ({_short(self.spec.steps[k])}): {e}{at}")
+
+    def numeric(self, inst: Instance, pairs: list[_Pair]) -> None:
+        s = self.settings
+        used = self.program.names_used(self.nodes)
+        points = numeric.sample_points(self.program, used, inst, s.samples, s.seed)
+        for point in points:
+            values: list[np.ndarray | None] = []
+            for k, node in enumerate(self.nodes):
+                try:
+                    values.append(numeric.evaluate(self.program, node, inst, point))
+                except ShapeError as e:
+                    raise self.located(k, inst, e) from None
+                except (ArithmeticError, ValueError):
+                    values.append(None)
+            for p in pairs:
+                a, b = values[p.k - 1], values[p.k]
+                if p.refuted or p.shape or a is None or b is None:
+                    continue
+                if a.shape != b.shape:
+                    p.shape = True
+                    p.refuted = Counterexample(dict(inst.sizes), _indices(inst), {}, None, None, None,
+                                               lhs_shape=a.shape, rhs_shape=b.shape)
+                    continue
+                if not numeric.finite(a, b):
+                    continue
+                p.open_points = True
+                entry = numeric.first_difference(a, b, s.rtol, s.atol)
+                if entry is None:
+                    p.samples += 1
+                    continue
+                sure = numeric.confirmed(self.program, self.nodes[p.k - 1], self.nodes[p.k], inst, point,
+                                         s.rtol, s.atol)
+                if sure is None:
+                    continue
+                va, vb = sure
+                entry = numeric.first_difference(va, vb, s.rtol, s.atol) or entry
+                p.refuted = Counterexample(dict(inst.sizes), _indices(inst), point.describe(), entry,
+                                           float(va[entry]), float(vb[entry]), exact=False,
+                                           difference=repr(float(vb[entry] - va[entry])))
+                p.where = (inst, point)
+
+    def prove(self, inst: Instance, todo: list[_Pair], start: float) -> None:
+        used = self.program.names_used(self.nodes)
+        ev = symbolic_evaluator(self.program, used, inst)
+        cache: dict[int, np.ndarray] = {}
+
+        def value(k: int) -> np.ndarray:
+            if k not in cache:
+                try:
+                    cache[k] = ev.value(self.nodes[k])
+                except ShapeError as e:
+                    raise self.located(k, inst, e) from None
+            return cache[k]
+
+        for p in todo:
+            if p.refuted or p.undecided:
+                continue
+            a, b = value(p.k - 1), value(p.k)
+            for idx in np.ndindex(a.shape):
+                d = self.prover.decide(b[idx] - a[idx])
+                if d.status == "zero":
+                    p.methods.add(d.method or "identical")
+                    continue
+                if d.status == "constant":
+                    p.refuted = Counterexample(
+                        dict(inst.sizes), _indices(inst), {}, (int(idx[0]), int(idx[1])),
+                        _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant))
+                    p.methods.add(d.method or "identical")
+                else:
+                    p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
+                                   + (f" ({d.method})" if d.method else ""))
+                break
+
+
+def _indices(inst: Instance) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in inst.indices.items()}
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return f"`{text}`" if len(text) <= limit else f"`{text[:limit - 1]}…`"
+
+
+def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bool) -> ClaimResult:
+    steps: list[StepResult] = []
+    for p in pairs:
+        if p.refuted is not None:
+            verdict, msg = Verdict.REFUTED, None
+        elif not p.open_points and not p.symbolic_done:
+            verdict, msg = Verdict.TIMEOUT, "no numeric sample point was in the domain of both steps"
+        elif p.undecided or not p.symbolic_done:
+            verdict = Verdict.NUMERIC if p.open_points else Verdict.TIMEOUT
+            msg = p.undecided or "the symbolic proof did not finish in the time allowed"
+        else:
+            verdict, msg = Verdict.PROVED, None if p.open_points else "proved symbolically; no numeric point was in the domain"
+        method = "simplify" if "simplify" in p.methods else ("exact evaluation" if "exact evaluation" in p.methods
+                                                             else ("identical" if p.methods else None))
+        steps.append(StepResult(p.k, verdict, method, tuple(p.proved_sizes), p.samples,
+                                p.diagnosis[0], p.diagnosis[1], p.refuted, msg))
+    failed = next((s for s in steps if s.verdict is Verdict.REFUTED), None)
+    order = [Verdict.REFUTED, Verdict.TIMEOUT, Verdict.NUMERIC, Verdict.PROVED]
+    verdict = next(v for v in order if any(s.verdict is v for s in steps) or v is Verdict.PROVED)
+    if provisional and verdict is Verdict.PROVED:
+        verdict = Verdict.NUMERIC
+    message = None
+    if failed is None:
+        worst = next((s for s in steps if s.verdict is verdict and s.message), None)
+        message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
+    return replace(base, verdict=verdict, failed_step=failed.index if failed else None,
+                   diagnosis=failed.diagnosis if failed else None,
+                   counterexample=failed.counterexample if failed else None,
+                   message=message, step_results=tuple(steps), seconds=time.monotonic() - start)

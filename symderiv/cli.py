@@ -1,0 +1,163 @@
+"""The ``symderiv`` command.
+
+Only argparse and the standard library are imported at start-up, so ``--help``
+costs about as much as starting Python; SymPy is imported when there is work.
+Exit status: 0 every claim ok, 1 some claim not ok, 2 the command used wrongly.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .config import FORMATS
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"symderiv: error: {message}\n")
+
+
+def _sizes(text: str) -> dict[str, tuple[int, ...]]:
+    """``d=2,3;W=3,4`` -> {"d": (2, 3), "W": (3, 4)}."""
+    out: dict[str, tuple[int, ...]] = {}
+    try:
+        for part in filter(None, text.split(";")):
+            name, _, vals = part.partition("=")
+            nums = tuple(sorted({int(v) for v in vals.split(",") if v.strip()}))
+            if not name.strip() or not nums or min(nums) < 1:
+                raise ValueError
+            out[name.strip()] = nums
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 'd=2,3;W=3,4', got {text!r}") from None
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="symderiv", description="Verify handwritten derivations: each step proved or refuted.")
+    p.add_argument("--version", action="version", version=f"symderiv {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    c = sub.add_parser("check", help="check derivation files", description="Prove or refute every claim.")
+    c.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="derivation files, or folders searched for *.toml (default: [tool.symderiv] paths, "
+                        "else derivations/)")
+    c.add_argument("--format", choices=FORMATS, default=None, help="report format (default: text)")
+    c.add_argument("-o", "--output", type=Path, help="write the report to this file")
+    c.add_argument("--strict", action="store_true", default=None, help="only 'proved' is ok for a right claim")
+    c.add_argument("--timeout", type=float, help="seconds per claim (default 20)")
+    c.add_argument("--samples", type=int, help="numeric points per instantiation (default 20)")
+    c.add_argument("--seed", type=int, help="random seed (default 0)")
+    c.add_argument("--rtol", type=float, help="relative tolerance of the numeric check (default 1e-6)")
+    c.add_argument("--atol", type=float, help="absolute tolerance of the numeric check (default 1e-9)")
+    c.add_argument("--sizes", type=_sizes, help="sizes of dims, e.g. 'd=2,3;W=3,4'")
+    c.add_argument("-j", "--jobs", type=int, help="worker processes (default: the number of cores)")
+    c.add_argument("-q", "--quiet", action="store_true", help="only claims that are not ok, and the summary")
+    c.add_argument("-v", "--verbose", action="store_true", help="every step of every claim")
+    return p
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("symderiv")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if args.command == "check":
+        return _check(args)
+    return EXIT_USAGE
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .config import ConfigError, find_config, settings_from
+
+    try:
+        config = find_config()
+        settings = settings_from(config, sizes=args.sizes, samples=args.samples, seed=args.seed, rtol=args.rtol,
+                                 atol=args.atol, timeout=args.timeout, strict=args.strict)
+    except (ConfigError, TypeError, ValueError) as e:
+        print(f"symderiv: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.samples is not None and not 1 <= args.samples <= 10_000:
+        print("symderiv: error: --samples must be between 1 and 10000", file=sys.stderr)
+        return EXIT_USAGE
+    if args.timeout is not None and not args.timeout > 0:
+        print("symderiv: error: --timeout must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    fmt = args.format or config.values.get("format", "text")
+    paths = args.paths or config.paths
+
+    from .runner import InterruptedRun, UsageError, execute, plan
+    from .workers import default_jobs
+
+    jobs = args.jobs or config.values.get("jobs") or default_jobs()
+    if jobs < 1:
+        print("symderiv: error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        docs, tasks = plan(paths, settings)
+    except UsageError as e:
+        print(f"symderiv: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    interrupted = False
+    if fmt == "text" and args.output is None:
+        from .reporting import ProgressBar, console
+        out = console()
+        try:
+            with ProgressBar(len(tasks), out) as bar:
+                files = execute(docs, tasks, settings, jobs, bar.advance)
+        except InterruptedRun as e:
+            files, interrupted = e.files, True
+        from .reporting import render
+        render(files, out, quiet=args.quiet, verbose=args.verbose)
+    else:
+        try:
+            files = execute(docs, tasks, settings, jobs)
+        except InterruptedRun as e:
+            files, interrupted = e.files, True
+        text = _render(fmt, files, args)
+        if args.output is not None:
+            try:
+                args.output.write_text(text, encoding="utf-8")
+            except OSError as e:
+                print(f"symderiv: error: cannot write {args.output}: {e.strerror or e}", file=sys.stderr)
+                return EXIT_USAGE
+        else:
+            sys.stdout.write(text)
+    if interrupted:
+        print("symderiv: interrupted; the report shows what was checked so far", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK if all(r.ok for f in files for r in f.results) else EXIT_FAIL
+
+
+def _render(fmt: str, files: list, args: argparse.Namespace) -> str:
+    if fmt == "text":
+        import io
+
+        from .reporting import console, render
+        buf = io.StringIO()
+        render(files, console(buf), quiet=args.quiet, verbose=args.verbose)
+        return buf.getvalue()
+    if fmt == "json":
+        import json
+
+        from .results import report_json
+        return json.dumps(report_json(files), indent=2, ensure_ascii=False) + "\n"
+    from .formats import render
+    return render(fmt, files)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

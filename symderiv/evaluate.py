@@ -1,0 +1,334 @@
+"""Evaluating a parsed tree at concrete sizes, on a backend.
+
+One evaluator serves both paths: the symbolic backend (``symderiv.arrays``) gives
+explicit SymPy arrays, the numeric backend (``symderiv.numeric``) gives floats.
+Values are always 2-D numpy arrays; a scalar is 1 x 1.  Shapes follow the format
+exactly (elementwise operators need equal shapes or a 1 x 1 operand; ``@`` needs
+matching inner sizes) and a violation is a ``ShapeError`` naming the operator and
+both shapes.  ``Program`` holds a document's parsed defines; ``instantiations``
+enumerates the sizes and index values a claim must be checked at.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Iterator, Protocol
+
+import numpy as np
+
+from .functions import FUNCTIONS, ShapeError
+from .parsing import (Bin, Calculus, Call, Index, IndexItem, Name, Namespace, Neg, Node, Num,
+                      ParseError, Transpose, parse)
+from .reading import Document, SymbolDecl
+
+MAX_DIM = 512
+MAX_ENTRIES = 65_536
+MAX_INSTANCES = 4_096
+DEFAULT_SIZES = (2, 3)
+
+
+class Backend(Protocol):
+    zero: Any
+    one: Any
+    pi: Any
+
+    def const(self, value: Any) -> Any: ...
+    def full(self, shape: tuple[int, int], value: Any) -> np.ndarray: ...
+    def total(self, a: np.ndarray) -> Any: ...
+    def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray: ...
+    def partial(self, ev: "Evaluator", f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray: ...
+
+
+class ProgramError(ValueError):
+    """A define or claim that cannot be parsed; the message is located (file:line: ...)."""
+
+
+@dataclass(frozen=True)
+class Program:
+    """A document's symbols and parsed defines: everything a claim's steps may refer to."""
+
+    doc: Document
+    symbols: dict[str, SymbolDecl]
+    defines: dict[str, Node]
+    invalid: dict[str, str]
+
+    @staticmethod
+    def build(doc: Document) -> "Program":
+        symbols = {s.name: s for s in doc.symbols}
+        invalid = dict(doc.invalid)
+        kinds = {s.name: s.kind for s in doc.symbols}
+        defines: dict[str, Node] = {}
+        for d in doc.defines:
+            ns = Namespace(_with_invalid(kinds, invalid), frozenset(defines))
+            try:
+                defines[d.name] = _parse_checked(d.text, ns, invalid)
+            except ParseError as e:
+                invalid[d.name] = f"{doc.path}:{d.line}: define {d.name!r}: {e}"
+        return Program(doc, symbols, defines, invalid)
+
+    def parse_step(self, text: str) -> Node:
+        kinds = {s: d.kind for s, d in self.symbols.items()}
+        return _parse_checked(text, Namespace(_with_invalid(kinds, self.invalid), frozenset(self.defines)), self.invalid)
+
+    def names_used(self, nodes: list[Node]) -> set[str]:
+        """Symbol names the nodes use, following defines."""
+        seen: set[str] = set()
+        stack = list(nodes)
+        while stack:
+            n = stack.pop()
+            for name in _names(n):
+                if name in seen:
+                    continue
+                seen.add(name)
+                if name in self.defines:
+                    stack.append(self.defines[name])
+                decl = self.symbols.get(name)
+                if decl:
+                    seen.update(x for x in decl.dims if isinstance(x, str))
+        return {n for n in seen if n in self.symbols}
+
+
+def _with_invalid(kinds: dict[str, str], invalid: dict[str, str]) -> dict[str, str]:
+    out = dict(kinds)
+    out.update({k: "invalid" for k in invalid})
+    return out
+
+
+def _parse_checked(text: str, ns: Namespace, invalid: dict[str, str]) -> Node:
+    node = parse(text, ns)
+    for name in _all_names(node):
+        if name in invalid:
+            raise ParseError(f"uses {name!r}, which is invalid: {invalid[name]}")
+    return node
+
+
+def _names(n: Node) -> Iterator[str]:
+    if isinstance(n, Name):
+        yield n.name
+    elif isinstance(n, (Neg, Transpose)):
+        yield from _names(n.x)
+    elif isinstance(n, Bin):
+        yield from _names(n.a)
+        yield from _names(n.b)
+    elif isinstance(n, Index):
+        yield from _names(n.x)
+        yield from (i for i in n.items if isinstance(i, str))
+    elif isinstance(n, Call):
+        for a in n.args:
+            if isinstance(a, str):
+                yield a
+            elif not isinstance(a, int):
+                yield from _names(a)
+    elif isinstance(n, Calculus):
+        yield n.var
+        yield from (i for i in n.items or () if isinstance(i, str))
+        yield from _names(n.f)
+
+
+def _all_names(n: Node) -> set[str]:
+    return set(_names(n))
+
+
+# ---------------------------------------------------------------- instantiation
+@dataclass(frozen=True)
+class Instance:
+    sizes: dict[str, int]
+    indices: dict[str, Any]      # index symbol -> int; onehot_rows symbol -> tuple of row labels
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in {**self.sizes, **self.indices}.items()]
+        return ", ".join(parts) if parts else "no sizes"
+
+
+def shape_of(decl: SymbolDecl, sizes: dict[str, int]) -> tuple[int, int]:
+    dims = [d if isinstance(d, int) else sizes[d] for d in decl.dims]
+    if decl.kind in ("vector",):
+        return (dims[0], 1)
+    if decl.kind in ("matrix", "onehot_rows"):
+        return (dims[0], dims[1])
+    return (1, 1)
+
+
+def size_assignments(used: set[str], program: Program, configured: dict[str, tuple[int, ...]]
+                     ) -> list[dict[str, int]]:
+    dims = sorted(n for n in used if program.symbols[n].kind == "dim")
+    choices = [configured.get(d, DEFAULT_SIZES) for d in dims]
+    for d, c in zip(dims, choices):
+        if max(c) > MAX_DIM:
+            raise ShapeError(f"size {max(c)} for {d!r} is too large (the limit is {MAX_DIM})")
+    combos = [dict(zip(dims, vals)) for vals in itertools.product(*choices)]
+    if len(combos) > MAX_INSTANCES:
+        raise ShapeError(f"{len(combos)} size combinations are too many (the limit is {MAX_INSTANCES})")
+    return sorted(combos, key=lambda c: (sum(c.values()), tuple(c.values())))
+
+
+def instances(used: set[str], program: Program, sizes: dict[str, int]) -> list[Instance]:
+    """Every value of every index (and one-hot label) symbol the claim uses, at these sizes."""
+    for name in used:
+        decl = program.symbols[name]
+        if decl.kind not in ("dim", "index"):
+            r, c = shape_of(decl, sizes)
+            if r * c > MAX_ENTRIES:
+                raise ShapeError(f"{name!r} would have {r * c} entries at {sizes} (the limit is {MAX_ENTRIES})")
+    names = sorted(n for n in used if program.symbols[n].kind in ("index", "onehot_rows"))
+    ranges: list[list[Any]] = []
+    for n in names:
+        decl = program.symbols[n]
+        r, c = shape_of(decl, sizes)
+        if decl.kind == "index":
+            bound = decl.dims[0] if isinstance(decl.dims[0], int) else sizes[decl.dims[0]]
+            ranges.append(list(range(bound)))
+        else:
+            if c ** r > MAX_INSTANCES:
+                raise ShapeError(f"{n!r} has {c}^{r} label combinations (the limit is {MAX_INSTANCES})")
+            ranges.append(list(itertools.product(range(c), repeat=r)))
+    total = 1
+    for r in ranges:
+        total *= len(r)
+    if total > MAX_INSTANCES:
+        raise ShapeError(f"{total} index combinations are too many (the limit is {MAX_INSTANCES})")
+    return [Instance(dict(sizes), dict(zip(names, vals))) for vals in itertools.product(*ranges)]
+
+
+# ---------------------------------------------------------------- the evaluator
+class Evaluator:
+    def __init__(self, backend: Backend, program: Program, env: dict[str, np.ndarray], inst: Instance) -> None:
+        self.B, self.program, self.env, self.inst = backend, program, env, inst
+        self.memo: dict[str, np.ndarray] = {}
+
+    def with_env(self, env: dict[str, np.ndarray]) -> "Evaluator":
+        return Evaluator(self.B, self.program, env, self.inst)
+
+    def value(self, n: Node) -> np.ndarray:
+        B = self.B
+        if isinstance(n, Num):
+            return B.full((1, 1), B.const(n.value))
+        if isinstance(n, Name):
+            return self.name(n.name)
+        if isinstance(n, Neg):
+            return -self.value(n.x)
+        if isinstance(n, Bin):
+            return self.binop(n.op, self.value(n.a), self.value(n.b))
+        if isinstance(n, Transpose):
+            return self.value(n.x).T
+        if isinstance(n, Index):
+            return self.index(self.value(n.x), n.items)
+        if isinstance(n, Call):
+            return self.call(n)
+        if isinstance(n, Calculus):
+            return self.calculus(n)
+        raise TypeError(f"unknown node {n!r}")
+
+    def name(self, name: str) -> np.ndarray:
+        B = self.B
+        if name == "pi":
+            return B.full((1, 1), B.pi)
+        if name in self.program.defines:
+            if name not in self.memo:
+                self.memo[name] = self.value(self.program.defines[name])
+            return self.memo[name]
+        decl = self.program.symbols[name]
+        if decl.kind == "dim":
+            return B.full((1, 1), B.const(self.inst.sizes[name]))
+        if decl.kind == "index":
+            return B.full((1, 1), B.const(self.inst.indices[name]))
+        return self.env[name]
+
+    def binop(self, op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if op == "@":
+            if a.shape[1] != b.shape[0]:
+                raise ShapeError(f"operator @: shapes {a.shape} and {b.shape} do not match "
+                                 f"({a.shape[1]} columns against {b.shape[0]} rows)")
+            return self.B.matmul(a, b)
+        if a.shape != b.shape and a.shape != (1, 1) and b.shape != (1, 1):
+            hint = "; use @ for a matrix product" if op == "*" and a.shape[1] == b.shape[0] else ""
+            raise ShapeError(f"operator {op}: shapes {a.shape} and {b.shape} differ{hint}")
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return a / b
+        return a ** b
+
+    def index_value(self, item: IndexItem) -> int | None:
+        if isinstance(item, str):
+            return int(self.inst.indices[item])
+        return item
+
+    def index(self, x: np.ndarray, items: tuple[IndexItem, ...]) -> np.ndarray:
+        vals = [self.index_value(i) for i in items]
+        rows, cols = x.shape
+        if len(vals) == 1:
+            (i,) = vals
+            if i is None:
+                return x
+            if cols == 1:
+                vals = [i, 0]
+            elif rows == 1:
+                vals = [0, i]
+            else:
+                raise ShapeError(f"v[i] needs a vector, got a {rows} x {cols} matrix; use A[i, j], A[:, j] or A[i, :]")
+        i, j = vals
+        for v, bound, what in ((i, rows, "row"), (j, cols, "column")):
+            if v is not None and not 0 <= v < bound:
+                raise ShapeError(f"{what} index {v} is out of range for shape {x.shape}")
+        rs = slice(None) if i is None else slice(i, i + 1)
+        cs = slice(None) if j is None else slice(j, j + 1)
+        return x[rs, cs]
+
+    def call(self, n: Call) -> np.ndarray:
+        f = FUNCTIONS[n.fn]
+        values: list[Any] = []
+        shapes: list[Any] = []
+        for kind, a in zip(f.args, n.args):
+            if kind == "a":
+                v = self.value(a)  # type: ignore[arg-type]
+                values.append(v)
+                shapes.append(v.shape)
+            else:
+                v = a if isinstance(a, int) else (self.inst.sizes[a] if kind == "d" else int(self.inst.indices[a]))  # type: ignore[index]
+                values.append(v)
+                shapes.append(v)
+        shape = f.shape(*shapes)
+        impl = f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
+        out = impl(self.B, *values)
+        if out.shape != shape:
+            raise ShapeError(f"{n.fn}: internal shape rule gave {shape}, definition gave {out.shape}")
+        return out
+
+    def selection(self, var: str, items: tuple[IndexItem, ...] | None) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+        full = self.env[var]
+        rows, cols = full.shape
+        grid = np.empty((rows, cols), dtype=object)
+        for i in range(rows):
+            for j in range(cols):
+                grid[i, j] = (i, j)
+        chosen = grid if items is None else self.index(grid, items)
+        return [p for p in chosen.flat], chosen.shape
+
+    def calculus(self, n: Calculus) -> np.ndarray:
+        f0 = self.value(n.f)
+        positions, shape = self.selection(n.var, n.items)
+        what = f"{n.kind}(f, {n.var}{'' if n.items is None else '[...]'})"
+        if n.kind == "diff":
+            if len(positions) != 1:
+                raise ShapeError(f"{what}: x must be a scalar (got shape {shape}); use grad or jacobian")
+            return self.B.partial(self, n.f, n.var, positions[0], f0)
+        if n.kind == "grad":
+            if f0.shape != (1, 1):
+                raise ShapeError(f"{what}: f must be a scalar, got shape {f0.shape}; use jacobian for a vector f")
+            parts = [self.B.partial(self, n.f, n.var, p, f0)[0, 0] for p in positions]
+            out = self.B.full(shape, self.B.zero)
+            for k, v in enumerate(parts):
+                out.flat[k] = v
+            return out
+        if 1 not in f0.shape or 1 not in shape:
+            raise ShapeError(f"{what}: f and x must be vectors, got shapes {f0.shape} and {shape}")
+        cols = [self.B.partial(self, n.f, n.var, p, f0).reshape(-1) for p in positions]
+        out = self.B.full((f0.size, len(positions)), self.B.zero)
+        for j, c in enumerate(cols):
+            out[:, j] = c
+        return out

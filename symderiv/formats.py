@@ -1,0 +1,298 @@
+"""Machine-readable reports: json, junit, github, sarif (and html, from ``htmlreport``).
+
+``render(fmt, files)`` returns the whole report as one string.  The wording helpers
+(``describe_diagnosis``, ``describe_counterexample``, ``headline``, ``failure_text``) are
+shared with the terminal reporter and the pytest plugin; they number steps from 1 in
+words ("step 2 flips the sign of step 1") while the JSON keeps 0-based indices.
+Nothing here imports rich.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from importlib import metadata
+from typing import Any, Callable, Sequence
+from urllib.parse import quote
+
+from .mathml import format_value
+from .results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, report_json, summarize
+
+FORMATS = ("json", "junit", "github", "sarif", "html")
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_NUMBER = re.compile(r"[-+]?[\d./]+|[-+]?\d*\.?\d+(e[-+]?\d+)?", re.I)
+MAX_POINT_CHARS = 1_500
+
+
+def step_label(index: int) -> str:
+    """How a 0-based step index is named in words: index 0 is "step 1"."""
+    return f"step {index + 1}"
+
+
+# ---------------------------------------------------------------- wording
+def describe_diagnosis(step_result: StepResult) -> str:
+    """What went wrong (or right) between step ``index - 1`` and step ``index``, in words."""
+    k, j = step_label(step_result.index), step_label(step_result.index - 1)
+    detail = (step_result.diagnosis_detail or "").strip()
+    v = step_result.verdict
+    if v is Verdict.PROVED:
+        how = f" ({step_result.method})" if step_result.method else ""
+        return f"{k} equals {j}{how}"
+    if v is Verdict.NUMERIC:
+        return f"{k} agrees with {j} at {step_result.samples} random points, but was not proved symbolically"
+    if v is Verdict.TIMEOUT:
+        return f"{k} could not be compared with {j} in the time allowed" + (f": {step_result.message}" if step_result.message else "")
+    if v is Verdict.ERROR:
+        return f"{k} could not be checked" + (f": {step_result.message}" if step_result.message else "")
+    d = step_result.diagnosis
+    extra = f": {detail}" if detail else ""
+    if d is None:
+        return f"{k} is not equal to {j}"
+    if d == "sign":
+        return f"{k} flips the sign of {j}"
+    if d == "factor":
+        if detail and len(detail) <= 40 and _NUMBER.fullmatch(detail):
+            return f"{k} is off by a factor of {detail} from {j}"
+        return f"{k} is off by a constant factor from {j}{extra}"
+    if d == "transpose":
+        return f"{k} is the transpose of {j}"
+    if d == "shape":
+        cx = step_result.counterexample
+        if cx is not None and cx.lhs_shape and cx.rhs_shape:
+            return f"{k} has shape {_shape(cx.rhs_shape)} but {j} has shape {_shape(cx.lhs_shape)}"
+        return f"the shapes of {k} and {j} differ{extra}"
+    if d == "missing-term":
+        return f"{k} drops a term of {j}{extra}"
+    if d == "extra-term":
+        return f"{k} adds a term that is not in {j}{extra}"
+    return f"{k} differs from {j} ({d}{extra})"
+
+
+def _shape(shape: Sequence[int]) -> str:
+    return " \u00d7 ".join(str(s) for s in shape)
+
+
+def _assignments(values: dict[str, Any]) -> str:
+    return ", ".join(f"{name} = {format_value(v)}" for name, v in values.items())
+
+
+def describe_counterexample(cx: Counterexample, index: int | None = None) -> str:
+    """The counterexample in one line: sizes, indices, the point and both values."""
+    k = step_label(index) if index is not None else "this step"
+    j = step_label(index - 1) if index is not None else "the step before"
+    parts = []
+    if cx.sizes:
+        parts.append(f"sizes {_assignments(cx.sizes)}")
+    if cx.indices:
+        parts.append(f"indices {_assignments(cx.indices)}")
+    if cx.point:
+        point = _assignments(cx.point)
+        parts.append("at " + (point if len(point) <= MAX_POINT_CHARS else point[:MAX_POINT_CHARS] + " \u2026"))
+    if cx.lhs_shape and cx.rhs_shape and tuple(cx.lhs_shape) != tuple(cx.rhs_shape):
+        parts.append(f"{j} is {_shape(cx.lhs_shape)}, {k} is {_shape(cx.rhs_shape)}")
+    if cx.lhs is not None or cx.rhs is not None:
+        where = f" entry {tuple(cx.entry)}" if cx.entry is not None else ""
+        exact = "" if cx.exact else " (floating point)"
+        parts.append(f"{j}{where} = {format_value(cx.lhs)}, {k}{where} = {format_value(cx.rhs)}{exact}")
+    if cx.difference:
+        parts.append(f"difference {cx.difference}")
+    return "; ".join(parts) if parts else "no details"
+
+
+def refuted_steps(result: ClaimResult) -> list[StepResult]:
+    """The refuted comparisons of a claim; built from the claim's own fields when it has none."""
+    found = [s for s in result.step_results if s.verdict is Verdict.REFUTED]
+    if not found and result.verdict is Verdict.REFUTED:
+        index = result.failed_step if result.failed_step is not None else 1
+        found = [StepResult(index, Verdict.REFUTED, diagnosis=result.diagnosis, counterexample=result.counterexample)]
+    return found
+
+
+def headline(result: ClaimResult) -> str:
+    """One line saying what happened to the claim and why it is (not) ok."""
+    v = result.verdict
+    if v is Verdict.REFUTED:
+        if not result.expect:
+            return "refuted, as expected (expect = false)"
+        first = refuted_steps(result)[0]
+        return f"refuted: {describe_diagnosis(first)}"
+    if v in (Verdict.ERROR, Verdict.TIMEOUT):
+        return f"{v.value}: {result.message or 'no details'}"
+    if not result.expect:
+        return f"{v.value}, but the claim is marked expect = false (it was expected to be refuted)"
+    if v is Verdict.NUMERIC and not result.ok:
+        return "numeric: every spot check agrees, but it was not proved symbolically (--strict needs proved)"
+    return v.value
+
+
+def failure_text(result: ClaimResult) -> str:
+    """The full story of a claim that is not ok, as plain text over several lines."""
+    lines = [f"{result.claim} ({result.file}:{result.line}): {headline(result)}"]
+    if result.verdict is Verdict.REFUTED and result.expect:
+        wrong = refuted_steps(result)
+        for s in wrong:
+            if s.index < len(result.steps):
+                lines.append(f"  {step_label(s.index - 1)}: {result.steps[s.index - 1]}")
+                lines.append(f"  {step_label(s.index)}: {result.steps[s.index]}")
+            if s is not wrong[0]:
+                lines.append(f"  also: {describe_diagnosis(s)}")
+            if s.counterexample is not None:
+                lines.append(f"  counterexample: {describe_counterexample(s.counterexample, s.index)}")
+    if result.note:
+        lines.append(f"  note: {result.note}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- json
+def render_json(files: Sequence[FileResult]) -> str:
+    return json.dumps(report_json(list(files)), indent=2, default=str) + "\n"
+
+
+# ---------------------------------------------------------------- junit
+def _x(text: object) -> str:
+    """Text XML 1.0 can carry (control characters become U+FFFD)."""
+    return _XML_BAD.sub("\ufffd", str(text))
+
+
+def _classname(path: str) -> str:
+    stem = os.path.splitext(path.replace("\\", "/"))[0].lstrip("./")
+    return ".".join(p for p in stem.split("/") if p and p != "..") or "symderiv"
+
+
+def render_junit(files: Sequence[FileResult]) -> str:
+    root = ET.Element("testsuites", name="symderiv")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
+    for f in files:
+        suite = ET.SubElement(root, "testsuite", name=_x(f.title or f.path), file=_x(f.path))
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="path", value=_x(f.path))
+        if f.source:
+            ET.SubElement(props, "property", name="source", value=_x(f.source))
+        failures = errors = 0
+        for r in f.results:
+            case = ET.SubElement(suite, "testcase", classname=_x(_classname(f.path)), name=_x(r.claim),
+                                 file=_x(r.file or f.path), line=str(r.line), time=f"{r.seconds:.3f}")
+            if r.ok:
+                continue
+            tag = "error" if r.verdict is Verdict.ERROR else "failure"
+            errors += tag == "error"
+            failures += tag == "failure"
+            node = ET.SubElement(case, tag, message=_x(headline(r)), type=r.verdict.value)
+            node.text = _x(failure_text(r))
+        seconds = sum(r.seconds for r in f.results)
+        suite.set("tests", str(len(f.results)))
+        suite.set("failures", str(failures))
+        suite.set("errors", str(errors))
+        suite.set("skipped", "0")
+        suite.set("time", f"{seconds:.3f}")
+        for key, add in (("tests", len(f.results)), ("failures", failures), ("errors", errors), ("time", seconds)):
+            totals[key] += add
+    for key in ("tests", "failures", "errors"):
+        root.set(key, str(int(totals[key])))
+    root.set("time", f"{totals['time']:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# ---------------------------------------------------------------- github
+def github_message(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    return github_message(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(files: Sequence[FileResult]) -> str:
+    """One ``::error`` workflow command per claim that is not ok (nothing when all are ok)."""
+    lines = []
+    for f in files:
+        for r in f.results:
+            if r.ok:
+                continue
+            props = (f"file={github_property(_relative(r.file or f.path))},line={max(1, r.line)},"
+                     f"title={github_property(f'symderiv {r.verdict.value}: {r.claim}')}")
+            lines.append(f"::error {props}::{github_message(failure_text(r))}")
+    return "".join(line + "\n" for line in lines)
+
+
+# ---------------------------------------------------------------- sarif
+_RULES = {
+    "refuted": ("A claimed equality is false", "Some step of the derivation is not equal to the step before it."),
+    "error": ("A claim could not be checked", "The claim has a parse error, an unknown name, a shape error or bad input."),
+    "timeout": ("A claim was not decided in time", "Neither proved nor refuted within the time allowed."),
+    "numeric": ("A claim was only checked numerically", "Every spot check agrees but no symbolic proof was found (--strict)."),
+    "proved": ("A claim expected to be wrong holds", "The claim is marked expect = false but was shown equal."),
+}
+
+
+def _relative(path: str) -> str:
+    p = path.replace("\\", "/")
+    if os.path.isabs(path):
+        try:
+            rel = os.path.relpath(path)
+            if not rel.startswith(".."):
+                p = rel.replace("\\", "/")
+        except ValueError:
+            pass
+    return p[2:] if p.startswith("./") else p
+
+
+def _version() -> str:
+    try:
+        return metadata.version("symderiv")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+def render_sarif(files: Sequence[FileResult]) -> str:
+    rule_ids = list(_RULES)
+    rules = [{"id": rid, "name": rid.capitalize() + "Claim", "shortDescription": {"text": short},
+              "fullDescription": {"text": full}, "defaultConfiguration": {"level": "error"}}
+             for rid, (short, full) in _RULES.items()]
+    results = []
+    for f in files:
+        for r in f.results:
+            if r.ok:
+                continue
+            rel = _relative(r.file or f.path)
+            location: dict[str, Any] = {"uri": quote(rel, safe="/:")}
+            if not os.path.isabs(rel):
+                location["uriBaseId"] = "%SRCROOT%"
+            results.append({
+                "ruleId": r.verdict.value,
+                "ruleIndex": rule_ids.index(r.verdict.value),
+                "level": "error",
+                "message": {"text": failure_text(r)},
+                "locations": [{"physicalLocation": {"artifactLocation": location,
+                                                    "region": {"startLine": max(1, r.line)}}}],
+                "properties": {"claim": r.claim, "verdict": r.verdict.value, "expect": r.expect,
+                               "failedStep": r.failed_step, "diagnosis": r.diagnosis},
+            })
+    doc = {"version": "2.1.0", "$schema": SARIF_SCHEMA,
+           "runs": [{"tool": {"driver": {"name": "symderiv", "version": _version(), "rules": rules}},
+                     "results": results, "properties": {"summary": summarize(list(files))}}]}
+    return json.dumps(doc, indent=2, default=str) + "\n"
+
+
+# ---------------------------------------------------------------- dispatch
+def render_html(files: Sequence[FileResult]) -> str:
+    from .htmlreport import render_html as _html
+    return _html(files)
+
+
+_RENDERERS: dict[str, Callable[[Sequence[FileResult]], str]] = {
+    "json": render_json, "junit": render_junit, "github": render_github,
+    "sarif": render_sarif, "html": render_html,
+}
+
+
+def render(fmt: str, files: Sequence[FileResult]) -> str:
+    """The whole report in format ``fmt`` (one of ``FORMATS``); ValueError for another name."""
+    try:
+        renderer = _RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)} (or text)") from None
+    return renderer(list(files))

@@ -1,0 +1,144 @@
+"""The independent numeric check: evaluate each step with numpy at seeded points.
+
+``diff``/``grad``/``jacobian`` are computed here by central finite differences of
+the *undifferentiated* expression, never from SymPy's derivative, so a bug in the
+symbolic path cannot confirm itself.  Points come simplest first (small integers
+and halves, so a counterexample can be checked by hand), then random.  A point
+where either side is not finite (log of a negative, overflow) is outside the
+domain and is skipped.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .evaluate import Evaluator, Instance, Program, shape_of
+from .parsing import Node
+
+SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
+SIMPLE_POSITIVE = [Fraction(v) for v in ("1", "1/2", "2", "3/2", "3", "1/4", "5/2", "3/4")]
+SIMPLE_PATTERNS = 2
+
+
+class NumericBackend:
+    symbolic = False
+    zero = 0.0
+    one = 1.0
+    pi = math.pi
+
+    def __init__(self, step: float = 1e-5, richardson: bool = False) -> None:
+        self.step, self.richardson = step, richardson
+
+    def const(self, value: Any) -> float:
+        return float(value)
+
+    def full(self, shape: tuple[int, int], value: Any) -> np.ndarray:
+        return np.full(shape, value, dtype=float)
+
+    def total(self, a: np.ndarray) -> float:
+        return float(np.sum(a))
+
+    def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a @ b
+
+    def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
+        x0 = float(ev.env[var][pos])
+        h = self.step * max(1.0, abs(x0))
+
+        def at(t: float) -> np.ndarray:
+            env = dict(ev.env)
+            arr = env[var].copy()
+            arr[pos] = x0 + t
+            env[var] = arr
+            return ev.with_env(env).value(f)
+
+        d1 = (at(h) - at(-h)) / (2 * h)
+        if not self.richardson:
+            return d1
+        d2 = (at(h / 2) - at(-h / 2)) / h
+        return (4 * d2 - d1) / 3
+
+
+NUMERIC = NumericBackend()
+ACCURATE = NumericBackend(step=1e-3, richardson=True)
+
+
+@dataclass(frozen=True)
+class Point:
+    values: dict[str, np.ndarray]               # float arrays, the numeric environment
+    exact: dict[str, np.ndarray] | None = None  # Fraction arrays when the point is a simple one
+
+    def describe(self) -> dict[str, Any]:
+        src = self.exact if self.exact is not None else self.values
+        out: dict[str, Any] = {}
+        for name, a in src.items():
+            conv = (lambda x: _fraction_text(x)) if self.exact is not None else float
+            rows = [[conv(x) for x in row] for row in a]
+            out[name] = rows[0][0] if a.shape == (1, 1) else ([r[0] for r in rows] if a.shape[1] == 1 else rows)
+        return out
+
+
+def _fraction_text(x: Fraction) -> str | int:
+    return int(x) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+
+def sample_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> list[Point]:
+    from .arrays import onehot_rows
+
+    arrays = [n for n in sorted(used) if program.symbols[n].kind in ("scalar", "positive", "vector", "matrix")]
+    fixed = {n: onehot_rows(NUMERIC, shape_of(program.symbols[n], inst.sizes), inst.indices[n])
+             for n in sorted(used) if program.symbols[n].kind == "onehot_rows"}
+    key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[hash(str(v)) & 0xFFFF for v in inst.indices.values()]]
+    rng = np.random.default_rng(key)
+    points: list[Point] = []
+    for p in range(count):
+        values, exact = dict(fixed), {}
+        k = 0
+        for name in arrays:
+            decl = program.symbols[name]
+            shape = shape_of(decl, inst.sizes)
+            positive = decl.kind == "positive"
+            if p < SIMPLE_PATTERNS:
+                pool = SIMPLE_POSITIVE if positive else SIMPLE
+                fr = np.empty(shape, dtype=object)
+                for idx in np.ndindex(shape):
+                    fr[idx] = pool[(k + 5 * p) % len(pool)]
+                    k += 1
+                exact[name] = fr
+                values[name] = fr.astype(float)
+            else:
+                values[name] = rng.uniform(0.2, 3.0, shape) if positive else rng.uniform(-2.0, 2.0, shape)
+        points.append(Point(values, exact if p < SIMPLE_PATTERNS else None))
+    return points
+
+
+def evaluate(program: Program, node: Node, inst: Instance, point: Point,
+             backend: NumericBackend = NUMERIC) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.asarray(Evaluator(backend, program, dict(point.values), inst).value(node), dtype=float)
+
+
+def first_difference(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[int, int] | None:
+    """The first entry where a and b differ beyond tolerance (None when they agree)."""
+    bad = np.abs(a - b) > atol + rtol * np.maximum(np.abs(a), np.abs(b))
+    if not bad.any():
+        return None
+    i, j = np.argwhere(bad)[0]
+    return (int(i), int(j))
+
+
+def finite(*arrays: np.ndarray) -> bool:
+    return all(bool(np.all(np.isfinite(a))) for a in arrays)
+
+
+def confirmed(program: Program, a: Node, b: Node, inst: Instance, point: Point, rtol: float, atol: float
+              ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Re-evaluate a disagreement with more accurate derivatives; the values if it still stands."""
+    va, vb = evaluate(program, a, inst, point, ACCURATE), evaluate(program, b, inst, point, ACCURATE)
+    if va.shape != vb.shape or not finite(va, vb):
+        return None
+    return (va, vb) if first_difference(va, vb, rtol, atol) is not None else None

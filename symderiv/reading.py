@@ -1,0 +1,355 @@
+"""Reading derivation files: TOML text to a ``Document``, with line numbers.
+
+Reading never raises for bad input.  A file that cannot be read at all gets
+``Document.fatal``; a problem with one claim is kept on that claim
+(``ClaimSpec.problem``) so the other claims are still checked; a bad symbol or
+define is kept in ``Document.invalid`` and reported by the claims that use it;
+other problems (an unknown top-level field, a bad ``[check]`` value) are in
+``Document.problems``.  Every message starts with ``file:line:``.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_FILE_BYTES = 2_000_000
+MAX_DIM_LITERAL = 10_000
+
+TOP_FIELDS = {"title", "source", "symbols", "define", "claim", "check"}
+CLAIM_FIELDS = {"name", "lhs", "rhs", "steps", "expect", "note", "tex"}
+CHECK_FIELDS = {"sizes", "samples", "seed", "rtol", "atol", "timeout"}
+SIMPLE_KINDS = {"scalar", "positive", "dim"}
+SHAPED_KINDS = {"index": 1, "vector": 1, "matrix": 2, "onehot_rows": 2}
+
+
+@dataclass(frozen=True)
+class SymbolDecl:
+    name: str
+    kind: str                         # scalar positive dim index vector matrix onehot_rows
+    dims: tuple[str | int, ...]       # index(N): (N,), vector(N): (N,), matrix(N, M): (N, M)
+    line: int
+
+
+@dataclass(frozen=True)
+class Define:
+    name: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    name: str
+    steps: tuple[str, ...]
+    line: int
+    expect: bool = True
+    note: str | None = None
+    tex: tuple[str, ...] = ()
+    problem: str | None = None        # set when the claim itself is malformed
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """A file's own ``[check]`` table; None means "not set here"."""
+
+    sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    samples: int | None = None
+    seed: int | None = None
+    rtol: float | None = None
+    atol: float | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    title: str
+    source: str | None = None
+    symbols: tuple[SymbolDecl, ...] = ()
+    defines: tuple[Define, ...] = ()
+    claims: tuple[ClaimSpec, ...] = ()
+    check: CheckSettings = field(default_factory=CheckSettings)
+    invalid: dict[str, str] = field(default_factory=dict)   # bad symbol/define name -> located message
+    problems: tuple[str, ...] = ()    # located messages about the file as a whole
+    fatal: str | None = None          # the file could not be read at all
+
+
+class _Lines:
+    """Where tables and keys start in the TOML text (tomllib does not say)."""
+
+    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_\-\"'. ]+?)\s*\]\]?\s*(#.*)?$")
+    KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
+
+    def __init__(self, text: str) -> None:
+        self.tables: dict[str, int] = {}
+        self.keys: dict[tuple[str, int, str], int] = {}
+        self.claims: list[int] = []
+        table, n = "", 0
+        for lineno, line in enumerate(text.splitlines(), 1):
+            h = self.HEADER.match(line)
+            if h and not self.KEY.match(line):
+                table = h.group(2).strip().strip("\"'")
+                if h.group(1) == "[[" and table == "claim":
+                    self.claims.append(lineno)
+                    n = len(self.claims) - 1
+                else:
+                    n = 0
+                self.tables.setdefault(table, lineno)
+                continue
+            k = self.KEY.match(line)
+            if k:
+                key = next(g for g in k.groups() if g is not None)
+                self.keys.setdefault((table, n, key), lineno)
+                if table == "" and key == "claim":
+                    self.tables.setdefault("claim", lineno)
+
+    def key(self, table: str, key: str, n: int = 0, default: int = 1) -> int:
+        return self.keys.get((table, n, key), self.tables.get(table, default))
+
+    def claim(self, n: int) -> int:
+        return self.claims[n] if n < len(self.claims) else self.tables.get("claim", 1)
+
+
+def read_file(path: str | Path) -> Document:
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Document(name, p.name, fatal=f"{name}:1: file too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
+        data = p.read_bytes()
+    except OSError as e:
+        return Document(name, p.name, fatal=f"{name}:1: cannot read the file: {e.strerror or e}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        return Document(name, p.name, fatal=f"{name}:{line}: the file is not valid UTF-8 text")
+    return read_text(text, name)
+
+
+def read_text(text: str, name: str = "<text>") -> Document:
+    title_default = Path(name).name
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        line = m.group(1) if m else "1"
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "invalid TOML"
+        return Document(name, title_default, fatal=f"{name}:{line}: TOML syntax error: {msg}")
+    except (RecursionError, MemoryError):
+        return Document(name, title_default, fatal=f"{name}:1: TOML nested too deeply to read")
+    return _Reader(raw, text, name).document()
+
+
+class _Reader:
+    def __init__(self, raw: dict[str, Any], text: str, name: str) -> None:
+        self.raw, self.name, self.lines = raw, name, _Lines(text)
+        self.problems: list[str] = []
+        self.invalid: dict[str, str] = {}
+
+    def at(self, line: int, msg: str) -> str:
+        return f"{self.name}:{line}: {msg}"
+
+    def document(self) -> Document:
+        raw = self.raw
+        for key in raw:
+            if key not in TOP_FIELDS:
+                self.problems.append(self.at(self.lines.key("", key), f"unknown top-level field {key!r} "
+                                             f"(expected one of: {', '.join(sorted(TOP_FIELDS))})"))
+        title = self.text_field(raw, "title") or Path(self.name).name
+        source = self.text_field(raw, "source")
+        symbols = self.symbols(raw.get("symbols", {}))
+        defines = self.defines(raw.get("define", {}), {s.name for s in symbols})
+        check = self.check(raw.get("check", {}), {s.name for s in symbols if s.kind == "dim"})
+        claims = self.claims(raw.get("claim"))
+        return Document(self.name, title, source, symbols, defines, claims, check,
+                        dict(self.invalid), tuple(self.problems))
+
+    def text_field(self, raw: dict[str, Any], key: str) -> str | None:
+        v = raw.get(key)
+        if v is None or isinstance(v, str):
+            return v
+        self.problems.append(self.at(self.lines.key("", key), f"{key} must be a string"))
+        return None
+
+    # ------------------------------------------------------------ [symbols]
+    def symbols(self, table: Any) -> tuple[SymbolDecl, ...]:
+        if not isinstance(table, dict):
+            self.problems.append(self.at(self.lines.key("", "symbols"), "[symbols] must be a table of name = \"kind\""))
+            return ()
+        dims = {k for k, v in table.items() if isinstance(v, str) and v.strip() == "dim"}
+        out = []
+        for name, spec in table.items():
+            line = self.lines.key("symbols", name)
+            try:
+                out.append(self.symbol(name, spec, line, dims))
+            except ValueError as e:
+                self.invalid[name] = self.at(line, f"symbol {name!r}: {e}")
+        return tuple(out)
+
+    def symbol(self, name: str, spec: Any, line: int, dims: set[str]) -> SymbolDecl:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError("a symbol name must be a Python-style identifier")
+        if name == "pi":
+            raise ValueError("'pi' is the constant and cannot be redeclared")
+        if not isinstance(spec, str):
+            raise ValueError(f"the kind must be a string such as \"vector(d)\", not {type(spec).__name__}")
+        m = re.fullmatch(r"\s*([a-z_]+)\s*(?:\((.*)\))?\s*", spec)
+        if not m:
+            raise ValueError(f"unknown symbol kind {spec!r}")
+        kind, inner = m.group(1), m.group(2)
+        known = sorted(SIMPLE_KINDS) + ["index(N)", "vector(N)", "matrix(N, M)"]
+        if kind in SIMPLE_KINDS:
+            if inner is not None:
+                raise ValueError(f"{kind} takes no size")
+            return SymbolDecl(name, kind, (), line)
+        if kind not in SHAPED_KINDS:
+            raise ValueError(f"unknown symbol kind {spec!r} (expected one of: {', '.join(known)})")
+        parts = [s.strip() for s in (inner or "").split(",")] if inner and inner.strip() else []
+        if len(parts) != SHAPED_KINDS[kind]:
+            raise ValueError(f"{kind} takes {SHAPED_KINDS[kind]} size{'s' if SHAPED_KINDS[kind] > 1 else ''}, got {spec!r}")
+        sizes: list[str | int] = []
+        for s in parts:
+            if re.fullmatch(r"\d+", s):
+                n = int(s)
+                if not 1 <= n <= MAX_DIM_LITERAL:
+                    raise ValueError(f"size {n} must be between 1 and {MAX_DIM_LITERAL}")
+                sizes.append(n)
+            elif s in dims:
+                sizes.append(s)
+            else:
+                raise ValueError(f"size {s!r} is not a dim symbol or a positive integer (declare it: {s} = \"dim\")")
+        return SymbolDecl(name, kind, tuple(sizes), line)
+
+    # ------------------------------------------------------------ [define]
+    def defines(self, table: Any, symbols: set[str]) -> tuple[Define, ...]:
+        if not isinstance(table, dict):
+            self.problems.append(self.at(self.lines.key("", "define"), "[define] must be a table of name = \"expression\""))
+            return ()
+        out = []
+        for name, text in table.items():
+            line = self.lines.key("define", name)
+            if name in symbols or name in self.invalid:
+                self.invalid[name] = self.at(line, f"define {name!r} has the name of a declared symbol")
+            elif not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name == "pi":
+                self.invalid[name] = self.at(line, f"define {name!r}: not a valid name")
+            elif not isinstance(text, str):
+                self.invalid[name] = self.at(line, f"define {name!r} must be an expression string")
+            else:
+                out.append(Define(name, text, line))
+        return tuple(out)
+
+    # ------------------------------------------------------------ [check]
+    def check(self, table: Any, dims: set[str]) -> CheckSettings:
+        if not isinstance(table, dict):
+            self.problems.append(self.at(self.lines.key("", "check"), "[check] must be a table"))
+            return CheckSettings()
+        values: dict[str, Any] = {}
+        for key, v in table.items():
+            line = self.lines.key("check", key)
+            try:
+                values[key] = check_value(key, v, dims)
+            except ValueError as e:
+                self.problems.append(self.at(line, f"[check] {e}"))
+        return CheckSettings(**values)
+
+    # ------------------------------------------------------------ [[claim]]
+    def claims(self, raw: Any) -> tuple[ClaimSpec, ...]:
+        if raw is None:
+            self.problems.append(self.at(1, "no [[claim]] in the file: state at least one claim"))
+            return ()
+        if not isinstance(raw, list):
+            self.problems.append(self.at(self.lines.key("", "claim"), "claim must be an array of tables ([[claim]])"))
+            return ()
+        out: list[ClaimSpec] = []
+        seen: dict[str, int] = {}
+        for n, c in enumerate(raw):
+            line = self.lines.claim(n)
+            spec = self.claim(c, line, n)
+            if spec.problem is None and spec.name in seen:
+                spec = ClaimSpec(spec.name, spec.steps, line, spec.expect, spec.note, spec.tex,
+                                 self.at(line, f"duplicate claim name {spec.name!r} (first at line {seen[spec.name]})"))
+            seen.setdefault(spec.name, line)
+            out.append(spec)
+        return tuple(out)
+
+    def claim(self, c: Any, line: int, n: int) -> ClaimSpec:
+        fallback = f"claim #{n + 1}"
+        if not isinstance(c, dict):
+            return ClaimSpec(fallback, (), line, problem=self.at(line, "a claim must be a table"))
+        name = c.get("name")
+        label = name if isinstance(name, str) and name.strip() else fallback
+
+        def bad(msg: str) -> ClaimSpec:
+            return ClaimSpec(label, (), line, expect=c.get("expect") is not False, problem=self.at(line, msg))
+
+        unknown = sorted(set(c) - CLAIM_FIELDS)
+        if unknown:
+            return bad(f"unknown field {unknown[0]!r} in claim (expected: {', '.join(sorted(CLAIM_FIELDS))})")
+        if not isinstance(name, str) or not name.strip():
+            return bad("a claim needs a name (a non-empty string)")
+        expect = c.get("expect", True)
+        if not isinstance(expect, bool):
+            return bad(f"expect must be true or false, not {expect!r}")
+        has_pair, has_steps = "lhs" in c or "rhs" in c, "steps" in c
+        if has_pair and has_steps:
+            return bad("give either lhs and rhs, or steps, not both")
+        if has_steps:
+            steps = c["steps"]
+            if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+                return bad("steps must be a list of expression strings")
+            if len(steps) < 2:
+                return bad(f"steps needs at least two expressions, got {len(steps)}")
+        elif has_pair:
+            if not ("lhs" in c and "rhs" in c):
+                return bad("a claim with lhs needs rhs too (and the other way round)")
+            if not isinstance(c["lhs"], str) or not isinstance(c["rhs"], str):
+                return bad("lhs and rhs must be expression strings")
+            steps = [c["lhs"], c["rhs"]]
+        else:
+            return bad("a claim needs lhs and rhs, or steps")
+        note = c.get("note")
+        if note is not None and not isinstance(note, str):
+            return bad("note must be a string")
+        tex = c.get("tex", [])
+        if isinstance(tex, str):
+            tex = [tex]
+        if not isinstance(tex, list) or not all(isinstance(t, str) for t in tex):
+            return bad("tex must be a string or a list of strings")
+        return ClaimSpec(name, tuple(steps), line, expect, note, tuple(tex))
+
+
+def check_value(key: str, v: Any, dims: set[str] | None) -> Any:
+    """Validate one ``[check]`` (or ``[tool.symderiv]``) setting; raise ValueError with the reason."""
+    if key not in CHECK_FIELDS:
+        raise ValueError(f"unknown setting {key!r} (expected one of: {', '.join(sorted(CHECK_FIELDS))})")
+    if key == "sizes":
+        if not isinstance(v, dict):
+            raise ValueError("sizes must be a table such as { d = [2, 3] }")
+        out = {}
+        for dim, vals in v.items():
+            if dims is not None and dim not in dims:
+                raise ValueError(f"sizes: {dim!r} is not a dim symbol of this file")
+            vals = [vals] if isinstance(vals, int) and not isinstance(vals, bool) else vals
+            if (not isinstance(vals, list) or not vals
+                    or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in vals)):
+                raise ValueError(f"sizes.{dim} must be a non-empty list of positive integers")
+            out[dim] = tuple(sorted(set(vals)))
+        return out
+    if key in ("samples", "seed"):
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise ValueError(f"{key} must be an integer")
+        if key == "samples" and not 1 <= v <= 10_000:
+            raise ValueError("samples must be between 1 and 10000")
+        return v
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        raise ValueError(f"{key} must be a number")
+    if key == "timeout" and not v > 0:
+        raise ValueError("timeout must be a positive number of seconds")
+    if v < 0 or v != v:
+        raise ValueError(f"{key} must not be negative")
+    return float(v)

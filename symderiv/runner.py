@@ -1,0 +1,122 @@
+"""From paths to results: find derivation files, read them, check every claim.
+
+Every file given, and every claim in it, gets a result, in order: a file that
+cannot be read gets one ``error`` result (claim ``(file)``), and file-level
+problems (an unknown top-level field, a bad ``[check]`` value) get one more,
+beside the claims, which are still checked.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Callable
+
+from .config import Settings
+from .reading import Document, read_file
+from .results import ClaimResult, FileResult, Verdict
+from .workers import Task
+
+FILE_CLAIM = "(file)"
+
+
+class UsageError(Exception):
+    """The command was used wrongly (exit status 2)."""
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """Derivation files under the paths: files as given, folders searched for ``*.toml``.
+
+    In folders, hidden entries and ``pyproject.toml`` are skipped and symbolic links
+    to folders are not followed (so a link loop cannot trap the search).
+    """
+    found: list[Path] = []
+    for p in paths:
+        if p.is_file():
+            found.append(p)
+        elif p.is_dir():
+            for root, dirs, files in os.walk(p, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if f.endswith(".toml") and not f.startswith(".") and f != "pyproject.toml":
+                        found.append(Path(root) / f)
+        elif p.exists() or p.is_symlink():
+            found.append(p)         # unreadable or broken: reported as an error result
+        else:
+            raise UsageError(f"path does not exist: {p}")
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        key = f.resolve() if f.exists() else f
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    if not unique:
+        raise UsageError("no derivation file (*.toml) found in: " + ", ".join(str(p) for p in paths))
+    return unique
+
+
+def _line_of(message: str) -> int:
+    m = re.match(r"^.*?:(\d+):", message)
+    return int(m.group(1)) if m else 1
+
+
+def file_errors(doc: Document) -> list[ClaimResult]:
+    messages = [doc.fatal] if doc.fatal else list(doc.problems)
+    if not messages:
+        return []
+    text = "\n".join(m for m in messages if m)
+    return [ClaimResult(doc.path, _line_of(text), FILE_CLAIM, Verdict.ERROR, message=text)]
+
+
+def plan(paths: list[Path], settings: Settings) -> tuple[list[Document], list[Task]]:
+    """Read every derivation file under the paths; one task per claim."""
+    docs = [read_file(p) for p in collect(paths)]
+    tasks: list[Task] = []
+    for doc in docs:
+        if doc.fatal is None:
+            s = settings.for_file(doc.check)
+            tasks.extend(Task(doc, i, s) for i in range(len(doc.claims)))
+    return docs, tasks
+
+
+def execute(docs: list[Document], tasks: list[Task], settings: Settings, jobs: int,
+            on_result: Callable[[ClaimResult], None] | None = None) -> list[FileResult]:
+    from .workers import Interrupted, run_tasks
+
+    callback = (lambda n, r: on_result(r)) if on_result else None
+    try:
+        results = run_tasks(tasks, jobs, callback)
+    except Interrupted as e:
+        raise InterruptedRun(assemble(docs, tasks, e.results, settings)) from None
+    return assemble(docs, tasks, results, settings)
+
+
+def check_paths(paths: list[Path], settings: Settings, jobs: int,
+                on_result: Callable[[ClaimResult], None] | None = None) -> list[FileResult]:
+    docs, tasks = plan(paths, settings)
+    return execute(docs, tasks, settings, jobs, on_result)
+
+
+class InterruptedRun(Exception):
+    """Ctrl-C: ``files`` holds every claim, those not finished as errors saying so."""
+
+    def __init__(self, files: list[FileResult]) -> None:
+        super().__init__("interrupted")
+        self.files = files
+
+
+def assemble(docs: list[Document], tasks: list[Task], results: list[ClaimResult | None], settings: Settings
+             ) -> list[FileResult]:
+    by_doc: dict[int, list[ClaimResult]] = {}
+    for t, r in zip(tasks, results):
+        if r is None:
+            spec = t.doc.claims[t.index]
+            r = ClaimResult(t.doc.path, spec.line, spec.name, Verdict.ERROR, expect=spec.expect,
+                            message=f"{t.doc.path}:{spec.line}: not checked: the run was interrupted")
+        by_doc.setdefault(id(t.doc), []).append(r)
+    out = []
+    for doc in docs:
+        rows = [r.finish(strict=settings.strict) for r in file_errors(doc)] + by_doc.get(id(doc), [])
+        out.append(FileResult(doc.path, doc.title, doc.source, tuple(rows)))
+    return out
