@@ -46,6 +46,7 @@ class _Pair:
     undecided: str | None = None         # why the proof stopped
     diagnosis: tuple[str | None, str | None] = (None, None)
     symbolic_done: bool = False
+    diagnosed: bool = False
     where: tuple[Instance, numeric.Point] | None = None   # the instance and point of the counterexample
 
 
@@ -100,14 +101,8 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             ctx.numeric(inst, pairs)
     yield _result(base, pairs, start, provisional=True)
 
-    # 2. diagnose the first wrong step (symbolically, at every size)
-    first = next((p for p in pairs if p.refuted or p.shape), None)
-    if first is not None:
-        first.diagnosis = diagnose(program, nodes[first.k - 1], nodes[first.k], [i for _, ii in plan for i in ii],
-                                   used, ctx.prover)
-        if first.refuted is not None and first.where is not None:
-            first.refuted = exact_values(program, nodes[first.k - 1], nodes[first.k], used, *first.where,
-                                         first.refuted)
+    # 2. diagnose the first wrong step the spot check found
+    if ctx.diagnose_first(pairs, plan, used):
         yield _result(base, pairs, start, provisional=True)
 
     # 3. the proof, for every pair not already refuted
@@ -121,6 +116,8 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
         yield _result(base, pairs, start, provisional=True)
+    # 4. a step refuted only by the proof (a constant difference) is diagnosed now
+    ctx.diagnose_first(pairs, plan, used)
     for p in pairs:
         p.symbolic_done = True
     yield _result(base, pairs, start, provisional=False)
@@ -130,6 +127,21 @@ class _Context:
     def __init__(self, program: Program, nodes: list[Node], spec: ClaimSpec, settings: Settings, where: str) -> None:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
+
+    def diagnose_first(self, pairs: list[_Pair], plan: list[tuple[dict[str, int], list[Instance]]],
+                       used: set[str]) -> bool:
+        """Diagnose the first refuted pair, once; True when that was done now."""
+        first = next((p for p in pairs if p.refuted or p.shape), None)
+        if first is None or first.diagnosed:
+            return False
+        first.diagnosed = True
+        insts = [i for _, ii in plan for i in ii]
+        first.diagnosis = diagnose(self.program, self.nodes[first.k - 1], self.nodes[first.k], insts, used,
+                                   self.prover)
+        if first.refuted is not None and first.where is not None:
+            first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
+                                         *first.where, first.refuted)
+        return True
 
     def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:
         at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""

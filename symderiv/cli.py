@@ -58,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-j", "--jobs", type=int, help="worker processes (default: the number of cores)")
     c.add_argument("-q", "--quiet", action="store_true", help="only claims that are not ok, and the summary")
     c.add_argument("-v", "--verbose", action="store_true", help="every step of every claim")
+    c.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+
+    e = sub.add_parser("explain", help="the full story of one claim",
+                       description="Each step, its expanded form, what was proved at which sizes, the numeric check.")
+    e.add_argument("file", type=Path, help="a derivation file")
+    e.add_argument("claim", nargs="?", help="the claim's name (default: every claim of the file)")
+
+    n = sub.add_parser("new", help="write a commented starter derivation file")
+    n.add_argument("name", help="file to create (.toml is added when missing)")
+    n.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    k = sub.add_parser("cache", help="manage the result cache")
+    k.add_argument("action", choices=["clear"], help="clear: delete .symderiv_cache/")
     return p
 
 
@@ -77,6 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "check":
         return _check(args)
+    if args.command == "explain":
+        from .explaining import explain
+        return explain(args.file, args.claim)
+    if args.command == "new":
+        from .starter import write_starter
+        return write_starter(args.name, force=args.force)
+    if args.command == "cache":
+        from .cache import clear_command
+        return clear_command()
     return EXIT_USAGE
 
 
