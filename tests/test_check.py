@@ -1,0 +1,249 @@
+"""The verifier end to end (issue 3): verdicts, errors, exit status, JSON report."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symderiv import check_text
+from symderiv.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT_EXAMPLE = (ROOT / "docs" / "format.md").read_text(encoding="utf-8").split("```toml\n")[1].split("```")[0]
+
+
+def verdicts(text: str, **settings: object) -> dict[str, str]:
+    return {r.claim: r.verdict.value for r in check_text(text, "t.toml", **settings)}
+
+
+def run_cli(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "symderiv", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=600)
+
+
+def test_contract_example_checks_as_its_expect_fields_say(tmp_path: Path) -> None:
+    f = tmp_path / "word2vec.toml"
+    f.write_text(CONTRACT_EXAMPLE)
+    proc = run_cli(["check", str(f), "--format", "json"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    got = {r["claim"]: (r["verdict"], r["ok"]) for r in report["results"]}
+    assert got == {
+        "3a: gradient wrt the centre vector": ("proved", True),
+        "3b: gradient wrt the output vectors": ("proved", True),
+        "3a, as written step by step": ("proved", True),
+        "a known slip: the sign of the u_k gradient": ("refuted", True),
+    }
+    slip = report["results"][3]
+    assert slip["failed_step"] == 1 and slip["diagnosis"] == "sign" and slip["expect"] is False
+    assert slip["counterexample"]["sizes"] and "o" in slip["counterexample"]["indices"]
+    assert report["summary"] == {"claims": 4, "ok": 4, "proved": 3, "numeric": 0, "refuted": 1,
+                                 "timeout": 0, "error": 0}
+    assert report["version"] == 1
+    first = report["results"][0]
+    assert first["file"] == str(f) and first["line"] == CONTRACT_EXAMPLE.splitlines().index("[[claim]]") + 1
+    assert set(first) >= {"file", "line", "claim", "verdict", "expect", "ok", "failed_step", "diagnosis",
+                          "counterexample", "message", "seconds"}
+
+
+SIGMOID = """
+[symbols]
+x = "scalar"
+p = "positive"
+
+[[claim]]
+name = "right"
+lhs = "diff(sigma(x), x)"
+rhs = "sigma(x) * (1 - sigma(x))"
+
+[[claim]]
+name = "wrong sign inside"
+lhs = "diff(sigma(x), x)"
+rhs = "sigma(x) * (1 + sigma(x))"
+
+[[claim]]
+name = "tiny offset"
+lhs = "sigma(x)"
+rhs = "1/(1+exp(-x)) + 0.000000000001"
+
+[[claim]]
+name = "tiny offset on a derivative"
+lhs = "diff(sigmoid(x), x)"
+rhs = "sigma(x) * (1 - sigma(x)) + 1e-12"
+
+[[claim]]
+name = "abs of a scalar"
+lhs = "abs(x)"
+rhs = "x"
+
+[[claim]]
+name = "abs of a positive"
+lhs = "abs(p)"
+rhs = "p"
+"""
+
+
+def test_sigmoid_derivative_offsets_and_assumptions() -> None:
+    assert verdicts(SIGMOID) == {
+        "right": "proved",
+        "wrong sign inside": "refuted",
+        "tiny offset": "refuted",
+        "tiny offset on a derivative": "refuted",
+        "abs of a scalar": "refuted",
+        "abs of a positive": "proved",
+    }
+
+
+def test_offset_is_refuted_with_the_exact_constant() -> None:
+    r = {r.claim: r for r in check_text(SIGMOID)}["tiny offset"]
+    assert r.counterexample is not None and r.counterexample.difference == "1/1000000000000"
+    assert r.diagnosis == "extra-term"
+
+
+FALSE_CLAIMS = [
+    ("x", "x + 1e-15", "scalar"),
+    ("exp(x + 1)", "exp(x)", "scalar"),
+    ("log(x**2)", "log(abs(x))", "scalar"),
+    ("sqrt(x**2)", "x", "scalar"),
+    ("diff(tanh(x), x)", "1 + tanh(x)**2", "scalar"),
+    ("diff(log(x), x)", "1/x + 1e-9", "positive"),
+    ("relu(x)", "x", "scalar"),
+    ("x / x", "1 + 1e-12", "scalar"),
+]
+
+
+@pytest.mark.parametrize("lhs,rhs,kind", FALSE_CLAIMS)
+def test_false_claims_are_never_proved_or_numeric(lhs: str, rhs: str, kind: str) -> None:
+    text = f'[symbols]\nx = "{kind}"\n[[claim]]\nname = "c"\nlhs = "{lhs}"\nrhs = "{rhs}"\n'
+    assert verdicts(text) == {"c": "refuted"}
+
+
+def test_matrix_gradient_is_not_a_wrong_zero() -> None:
+    text = """
+[symbols]
+n = "dim"
+A = "matrix(n, n)"
+v = "vector(n)"
+[[claim]]
+name = "grad of a quadratic form"
+lhs = "grad(v.T @ A @ v, A)"
+rhs = "v @ v.T"
+[[claim]]
+name = "a wrong zero"
+lhs = "grad(v.T @ A @ v, A)"
+rhs = "zeros(n, n)"
+[[claim]]
+name = "grad wrt v"
+lhs = "grad(v.T @ A @ v, v)"
+rhs = "(A + A.T) @ v"
+"""
+    assert verdicts(text) == {"grad of a quadratic form": "proved", "a wrong zero": "refuted",
+                              "grad wrt v": "proved"}
+
+
+def test_expect_false_and_strict() -> None:
+    text = """
+[symbols]
+x = "positive"
+[[claim]]
+name = "needs simplify"
+lhs = "log(x**3)"
+rhs = "3*log(x)"
+[[claim]]
+name = "known wrong"
+lhs = "x"
+rhs = "-x"
+expect = false
+"""
+    results = check_text(text)
+    assert [(r.verdict.value, r.ok) for r in results] == [("proved", True), ("refuted", True)]
+
+
+@pytest.mark.parametrize("body,needle", [
+    ('[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "x +"\nrhs = "x"\n', "syntax error"),
+    ('[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "y"\nrhs = "x"\n', "unknown name 'y'"),
+    ('[symbols]\nn = "dim"\nv = "vector(n)"\nA = "matrix(n, 3)"\n[[claim]]\nname = "c"\n'
+     'lhs = "A @ v"\nrhs = "v"\n', "operator @"),
+])
+def test_bad_claims_are_errors_with_file_and_line(tmp_path: Path, body: str, needle: str) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text(body)
+    proc = run_cli(["check", str(f), "--format", "json"])
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+    (r,) = json.loads(proc.stdout)["results"]
+    assert r["verdict"] == "error" and r["ok"] is False
+    line = body.splitlines().index("[[claim]]") + 1
+    assert r["line"] == line
+    assert r["message"].startswith(f"{f}:{line}:") and needle in r["message"]
+
+
+def test_toml_syntax_error_is_one_located_error(tmp_path: Path) -> None:
+    f = tmp_path / "broken.toml"
+    f.write_text('[symbols]\nx = "scalar"\n[[claim]\nname = "c"\n')
+    proc = run_cli(["check", str(f), "--format", "json"])
+    assert proc.returncode == 1
+    (r,) = json.loads(proc.stdout)["results"]
+    assert r["verdict"] == "error" and r["message"].startswith(f"{f}:3: TOML syntax error")
+
+
+def test_one_bad_claim_does_not_stop_the_others() -> None:
+    text = """
+[symbols]
+x = "scalar"
+[[claim]]
+name = "bad"
+lhs = "__import__('os')"
+rhs = "x"
+[[claim]]
+name = "good"
+lhs = "x + x"
+rhs = "2*x"
+"""
+    results = check_text(text)
+    assert [(r.claim, r.verdict.value) for r in results] == [("bad", "error"), ("good", "proved")]
+    assert "not allowed" in (results[0].message or "") or "unknown" in (results[0].message or "")
+
+
+def test_exit_status_two_for_usage_errors(tmp_path: Path) -> None:
+    assert run_cli(["check", str(tmp_path / "nope.toml")]).returncode == 2
+    assert run_cli(["check", str(tmp_path)]).returncode == 2          # no derivation file found
+    assert run_cli(["check", "--no-such-option"]).returncode == 2
+
+
+def test_runaway_claim_times_out_and_the_next_claim_is_checked(tmp_path: Path) -> None:
+    f = tmp_path / "slow.toml"
+    f.write_text("""
+[symbols]
+n = "dim"
+A = "matrix(n, n)"
+x = "scalar"
+[[claim]]
+name = "enormous"
+lhs = "grad(sum(exp(A @ A @ A @ A)), A)"
+rhs = "A"
+[[claim]]
+name = "after it"
+lhs = "x * x"
+rhs = "x**2"
+[check]
+sizes = { n = [60] }
+timeout = 2
+""")
+    proc = run_cli(["check", str(f), "--format", "json", "-j", "1"])
+    results = json.loads(proc.stdout)["results"]
+    assert [(r["claim"], r["verdict"]) for r in results] == [("enormous", "timeout"), ("after it", "proved")]
+    assert "time limit" in results[0]["message"]
+    assert proc.returncode == 1
+
+
+def test_python_dash_m_and_help() -> None:
+    proc = run_cli(["--help"])
+    assert proc.returncode == 0 and "check" in proc.stdout
+
+
+def test_main_without_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
