@@ -11,7 +11,10 @@ every size, the diagnosis is None.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import itertools
+import math
+import time
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -20,11 +23,11 @@ import sympy as sp
 
 from .arrays import evaluator as symbolic_evaluator
 from .arrays import free_symbols
-from .evaluate import Instance, Program
+from .evaluate import Instance, Program, shape_of
 from .functions import ShapeError
 from .numeric import Point
-from .parsing import Node, show, terms
-from .proving import Prover, Unsupported
+from .parsing import Node, Num, show, terms
+from .proving import OutOfTime, Prover, Unsupported, budget
 from .results import Counterexample
 
 
@@ -48,23 +51,31 @@ def _factor(prover: Prover, a: np.ndarray, b: np.ndarray) -> Fraction | None:
 
 def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance], used: set[str],
              prover: Prover) -> tuple[str | None, str | None]:
-    """(class, words) for step b against the step a before it; (None, None) when none fits."""
+    """(class, words) for step b against the step a before it; (None, None) when none fits.
+
+    Every class must hold at every instance (size and index values) in ``insts``: a
+    step that is the negation of the one before at one size only is not ``sign``.
+    When the shapes differ at some size, the answer is ``transpose`` if the
+    transpose explains the step at every size, else ``shape``.
+    """
     live = {"sign", "factor", "transpose", "missing-term", "extra-term"}
-    shape_differs = False
+    shape_words: str | None = None
     factor: Fraction | None = None
     found_term: dict[str, str] = {}
     a_terms, b_terms = terms(a_node), terms(b_node)
+    differs = False      # b - a is not shown zero at some instance (a 1 x 1 or symmetric "transpose" is no slip)
     try:
         for inst in insts:
             ev = symbolic_evaluator(program, used, inst)
             a, b = ev.value(a_node), ev.value(b_node)
             if a.shape != b.shape:
-                shape_differs = True
+                if shape_words is None:
+                    shape_words = (f"the shapes differ: {a.shape[0]} x {a.shape[1]} before, "
+                                   f"{b.shape[0]} x {b.shape[1]} after (at {inst.describe()})")
                 if not (b.T.shape == a.shape and _all_zero(prover, b.T - a)):
-                    return "shape", f"the shapes differ: {a.shape} before, {b.shape} after (at {inst.describe()})"
+                    return "shape", shape_words
+                live &= {"transpose"}
                 continue
-            if shape_differs:
-                live.discard("transpose")
             if "sign" in live and not _all_zero(prover, a + b):
                 live.discard("sign")
             if "factor" in live:
@@ -74,6 +85,8 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
                 factor = c
             if "transpose" in live and not (a.shape[0] == a.shape[1] and _all_zero(prover, b.T - a)):
                 live.discard("transpose")
+            if not differs and not _all_zero(prover, b - a):
+                differs = True
             for kind, pool in (("missing-term", a_terms), ("extra-term", b_terms)):
                 if kind not in live:
                     continue
@@ -83,23 +96,23 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
                     # missing: b = a - s*t, so b - a + s*t = 0; extra: b - s*t = a, so b - a - s*t = 0
                     rest = b - a + s * tv if kind == "missing-term" else b - a - s * tv
                     if _all_zero(prover, rest):
-                        hit = ("-" if s < 0 else "") + show(t)
+                        hit = ("-" if s < 0 else "") + _term_text(t)
                         break
                 if hit is None or found_term.get(kind, hit) != hit:
                     live.discard(kind)
                 else:
                     found_term[kind] = hit
             if not live:
-                return None, None
+                return ("shape", shape_words) if shape_words else (None, None)
     except (ShapeError, Unsupported, ArithmeticError, RecursionError):
         return None, None
-    if shape_differs:
-        return ("transpose", "it is the transpose of the step before") if "transpose" in live else (None, None)
+    if shape_words is not None:
+        return ("transpose", "it is the transpose of the step before") if "transpose" in live else ("shape", shape_words)
     if "sign" in live:
         return "sign", "it flips the sign of the step before"
     if "factor" in live and factor is not None:
         return "factor", f"it is off by a factor of {_fraction(factor)}"
-    if "transpose" in live:
+    if "transpose" in live and differs:
         return "transpose", "it is the transpose of the step before"
     if "missing-term" in live:
         return "missing-term", f"it drops the term {found_term['missing-term']} of the step before"
@@ -108,29 +121,211 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
     return None, None
 
 
+def _term_text(t: Node) -> str:
+    """A term as written; a constant also as a decimal when that is shorter (1/1000000000000 (= 1e-12))."""
+    text = show(t)
+    if isinstance(t, Num) and t.value.denominator != 1:
+        dec = f"{float(t.value):.6g}"
+        if len(dec) < len(text):
+            return f"{text} (= {dec})"
+    return text
+
+
 def _fraction(c: Fraction) -> str:
     return str(c.numerator) if c.denominator == 1 else f"{c.numerator}/{c.denominator}"
 
 
-def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance, point: Point,
-                 cex: Counterexample, limit: int = 200) -> Counterexample:
-    """The counterexample with exact values of both sides, when its point is a simple rational one."""
-    if point.exact is None or cex.entry is None:
+WITNESS_SECONDS = 3.0      # at most this long looking for a simpler witness
+READABLE_SECONDS = 0.5     # at most this long simplifying one exact value for display
+MAX_CANDIDATES = 60
+
+
+def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance | None,
+                 point: Point | None, cex: Counterexample, limit: int = 200) -> Counterexample:
+    """The counterexample at the simplest point where the two steps provably differ, with exact values.
+
+    Simple points are tried first (zeros, ones, 1 2 3 ..., alternating signs, ...;
+    the simplest combinations first), then ``point`` (the numeric check's point,
+    when it was a simple rational one), all at ``inst`` (the instance of the
+    counterexample).  A point is used only when both values there are finite
+    real numbers and their difference is a nonzero rational, or a number shown
+    nonzero to 30 digits; a point whose values are both rational (checkable by
+    hand) wins at once.  Values are shown simplified when SymPy manages that
+    quickly.  Without any such point, ``cex`` is returned unchanged.
+    """
+    if inst is None or cex.lhs_shape is not None:
         return cex
+    deadline = time.monotonic() + WITNESS_SECONDS
     try:
         ev = symbolic_evaluator(program, used, inst)
         a, b = ev.value(a_node), ev.value(b_node)
-        subs: dict[Any, Any] = {}
-        for sym, (name, pos) in free_symbols(ev.env).items():
-            v = point.exact[name][pos]
-            subs[sym] = sp.Rational(v.numerator, v.denominator)
-        lhs, rhs = a[cex.entry].xreplace(subs), b[cex.entry].xreplace(subs)
-        gap = rhs - lhs
-        diff = gap if gap.is_Rational else None
-        lt, rt = str(lhs), str(rhs)
-        if len(lt) > limit or len(rt) > limit:
+        if a.shape != b.shape:
             return cex
-        return replace(cex, lhs_exact=lt, rhs_exact=rt, exact=True,
-                       difference=str(diff) if diff is not None else cex.difference)
-    except (ShapeError, ArithmeticError, KeyError, TypeError, ValueError, RecursionError):
+        syms = free_symbols(ev.env)
+        best: _Witness | None = None
+        for cand in _candidates(program, used, inst, point):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                with budget(left):
+                    w = _witness(a, b, syms, cand)
+            except OutOfTime:
+                break
+            if w is not None and (best is None or w.score < best.score):
+                best = w
+                if w.rational:
+                    break
+    except (ShapeError, Unsupported, ArithmeticError, KeyError, TypeError, ValueError, RecursionError):
         return cex
+    if best is None:
+        return cex
+    lhs_text, rhs_text = _readable(best.lhs), _readable(best.rhs)
+    exact = len(lhs_text) <= limit and len(rhs_text) <= limit
+    gap = best.gap
+    return replace(cex, point=Point({}, best.point).describe(), entry=best.entry,
+                   lhs=float(sp.N(best.lhs, 17)), rhs=float(sp.N(best.rhs, 17)), exact=exact,
+                   lhs_exact=lhs_text if exact else None, rhs_exact=rhs_text if exact else None,
+                   difference=str(gap) if gap.is_Rational else repr(float(sp.N(gap, 17))))
+
+
+@dataclass(frozen=True)
+class _Witness:
+    point: dict[str, np.ndarray]     # Fraction arrays
+    entry: tuple[int, int]
+    lhs: Any
+    rhs: Any
+    gap: Any
+    rational: bool
+    score: tuple[int, int, int]
+
+
+# simple values for every entry of an array: (name, values for n entries, allowed for positive symbols)
+_PATTERNS: list[tuple[str, Any, bool]] = [
+    ("zeros", lambda n: [0] * n, False),
+    ("ones", lambda n: [1] * n, True),
+    ("count", lambda n: list(range(1, n + 1)), True),
+    ("minus ones", lambda n: [-1] * n, False),
+    ("alternating", lambda n: [(-1) ** i for i in range(n)], False),
+    ("first one", lambda n: [1] + [0] * (n - 1), False),
+    ("twos", lambda n: [2] * n, True),
+    ("halves", lambda n: [Fraction(1, 2)] * n, True),
+]
+
+
+def _candidates(program: Program, used: set[str], inst: Instance, point: Point | None
+                ) -> list[dict[str, np.ndarray]]:
+    """Simple points at this instance, simplest first; the numeric check's own point last."""
+    names = [n for n in sorted(used) if program.symbols[n].kind in ("scalar", "positive", "vector", "matrix")]
+    options: list[list[tuple[int, np.ndarray]]] = []
+    for name in names:
+        decl = program.symbols[name]
+        shape = shape_of(decl, inst.sizes)
+        n = shape[0] * shape[1]
+        seen: set[tuple[Fraction, ...]] = set()
+        opts = []
+        for rank, (_, make, positive_ok) in enumerate(_PATTERNS):
+            if decl.kind == "positive" and not positive_ok:
+                continue
+            vals = tuple(Fraction(v) for v in make(n))
+            if vals in seen:
+                continue
+            seen.add(vals)
+            arr = np.empty(shape, dtype=object)
+            for k, idx in enumerate(np.ndindex(shape)):
+                arr[idx] = vals[k]
+            opts.append((rank, arr))
+        options.append(opts)
+    while options and math.prod(len(o) for o in options) > 20_000:
+        longest = max(options, key=len)
+        longest.pop()
+    combos = sorted(itertools.product(*options), key=lambda c: (sum(r for r, _ in c), max((r for r, _ in c), default=0)))
+    out = [{name: arr for name, (_, arr) in zip(names, combo)} for combo in combos[:MAX_CANDIDATES]]
+    if point is not None and point.exact is not None:
+        out.append({name: point.exact[name] for name in names if name in point.exact})
+    return out
+
+
+def _witness(a: np.ndarray, b: np.ndarray, syms: dict[Any, tuple[str, tuple[int, int]]],
+             cand: dict[str, np.ndarray]) -> _Witness | None:
+    subs: dict[Any, Any] = {}
+    for sym, (name, pos) in syms.items():
+        if name not in cand:
+            return None
+        v = cand[name][pos]
+        subs[sym] = sp.Rational(v.numerator, v.denominator)
+    for idx in np.ndindex(a.shape):
+        lhs, rhs = a[idx].xreplace(subs), b[idx].xreplace(subs)
+        if not (_real_number(lhs) and _real_number(rhs)):
+            return None
+        gap = rhs - lhs
+        if gap.is_Rational:
+            if gap == 0:
+                continue
+        else:
+            g = sp.N(gap, 30)
+            if not (g.is_Float and abs(g) > 1e-20):
+                continue
+        rational = bool(lhs.is_Rational and rhs.is_Rational)
+        size = len(str(lhs)) + len(str(rhs))
+        return _Witness(cand, (int(idx[0]), int(idx[1])), lhs, rhs, gap, rational, (0 if rational else 1, size, 0))
+    return None
+
+
+def _real_number(e: Any) -> bool:
+    if e.is_Rational:
+        return True
+    if e.free_symbols or e.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return False
+    v = sp.N(e, 20)
+    return bool(v.is_Float and v.is_finite)
+
+
+def _readable(e: Any) -> str:
+    """The exact value in its shortest form that SymPy finds within a short budget."""
+    raw = str(e)
+    if e.is_Rational:
+        return raw
+    try:
+        with budget(READABLE_SECONDS):
+            simpler = str(sp.simplify(e))
+    except (OutOfTime, RecursionError, TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError):
+        return raw
+    return simpler if len(simpler) < len(raw) else raw
+
+
+def differs_at(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance, point: Point,
+               seconds: float = WITNESS_SECONDS) -> bool | None:
+    """Do the two steps differ at this point, evaluated exactly (not by finite differences)?
+
+    The point's floating values are exact binary rationals, so substituting them into
+    the symbolic arrays gives the true values there.  True: some entry differs (its
+    difference is a nonzero rational, or nonzero to 30 digits); False: every entry's
+    difference is exactly 0 or below 1e-20 at 30 digits (the numeric disagreement was a
+    loss of precision); None: not decided within ``seconds``.
+    """
+    try:
+        with budget(seconds):
+            ev = symbolic_evaluator(program, used, inst)
+            a, b = ev.value(a_node), ev.value(b_node)
+            if a.shape != b.shape:
+                return True
+            subs: dict[Any, Any] = {}
+            for sym, (name, pos) in free_symbols(ev.env).items():
+                src = point.exact[name] if point.exact is not None and name in point.exact else point.values[name]
+                f = Fraction(src[pos]) if not isinstance(src[pos], Fraction) else src[pos]
+                subs[sym] = sp.Rational(f.numerator, f.denominator)
+            for idx in np.ndindex(a.shape):
+                gap = b[idx].xreplace(subs) - a[idx].xreplace(subs)
+                if gap.is_Rational:
+                    if gap != 0:
+                        return True
+                    continue
+                g = sp.N(gap, 30)
+                if not g.is_Float:
+                    return None
+                if abs(g) > 1e-20:
+                    return True
+            return False
+    except (OutOfTime, ShapeError, Unsupported, ArithmeticError, KeyError, TypeError, ValueError, RecursionError):
+        return None

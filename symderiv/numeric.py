@@ -21,7 +21,14 @@ from .parsing import Node
 
 SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
 SIMPLE_POSITIVE = [Fraction(v) for v in ("1", "1/2", "2", "3/2", "3", "1/4", "5/2", "3/4")]
-SIMPLE_PATTERNS = 2
+SMALL = [Fraction(v) for v in ("1/2", "-1", "1/4", "1", "-1/2", "-1/4")]
+SMALL_POSITIVE = [Fraction(v) for v in ("1/2", "1", "1/4", "3/4")]
+# (pool, positive pool, offset) per simple pattern: distinct small values, never all equal (all-ones
+# is degenerate for many claims).  Magnitudes stay small: at large arguments (sigma(-20)) finite
+# differences lose precision, and a simple point is no use if the numeric check cannot trust it.
+SIMPLE_ORDER = [(SIMPLE, SIMPLE_POSITIVE, 0), (SIMPLE, SIMPLE_POSITIVE, 5),
+                (SMALL, SMALL_POSITIVE, 0), (SMALL, SMALL_POSITIVE, 3)]
+SIMPLE_PATTERNS = len(SIMPLE_ORDER)
 
 
 class NumericBackend:
@@ -103,10 +110,11 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
             shape = shape_of(decl, inst.sizes)
             positive = decl.kind == "positive"
             if p < SIMPLE_PATTERNS:
-                pool = SIMPLE_POSITIVE if positive else SIMPLE
+                general, positives, offset = SIMPLE_ORDER[p]
+                pool = positives if positive else general
                 fr = np.empty(shape, dtype=object)
                 for idx in np.ndindex(shape):
-                    fr[idx] = pool[(k + 5 * p) % len(pool)]
+                    fr[idx] = pool[(k + offset) % len(pool)]
                     k += 1
                 exact[name] = fr
                 values[name] = fr.astype(float)

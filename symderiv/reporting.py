@@ -6,6 +6,7 @@ colours, so the report reads the same with ``NO_COLOR`` or ``TERM=dumb``.
 """
 from __future__ import annotations
 
+import re
 import sys
 from typing import IO, Any, Sequence
 
@@ -19,6 +20,7 @@ STYLE = {
     Verdict.PROVED: "bold green", Verdict.NUMERIC: "yellow", Verdict.REFUTED: "bold red",
     Verdict.TIMEOUT: "magenta", Verdict.ERROR: "bold red",
 }
+_RATIONAL = re.compile(r"-?\d+(/\d+)?")
 MARK = {Verdict.PROVED: "✓", Verdict.NUMERIC: "≈", Verdict.REFUTED: "✗", Verdict.TIMEOUT: "?", Verdict.ERROR: "!"}
 
 
@@ -37,36 +39,81 @@ def describe_step(s: StepResult) -> str:
 def _value(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
     return str(v)
 
 
-def _counterexample(c: Counterexample) -> Text:
-    t = Text("    counterexample: ", style="bold")
-    where = {**c.sizes, **c.indices}
-    if where:
-        t.append(", ".join(f"{k}={v}" for k, v in where.items()))
+def _shape(shape: Sequence[int]) -> str:
+    return " x ".join(str(s) for s in shape)
+
+
+def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = "    ") -> list[Text]:
+    """The counterexample: where (sizes, index values, point) and both values there."""
+    this = f"step {k}" if k is not None else "this step"
+    before = f"step {k - 1}" if k is not None else "the step before"
+    head = Text(f"{indent}counterexample", style="bold")
+    where = [f"{n} = {v}" for n, v in c.sizes.items()] + [f"{n} = {_value(v)}" for n, v in c.indices.items()]
+    head.append(f" at {', '.join(where)}" if where else "")
+    lines = [head]
     if c.lhs_shape is not None:
-        t.append(f"; shapes {c.lhs_shape} before and {c.rhs_shape} after")
-        return t
+        lines.append(Text(f"{indent}  {before} is {_shape(c.lhs_shape)}, {this} is {_shape(c.rhs_shape or ())}"))
+        return lines
     if c.point:
-        t.append("\n      at " + ", ".join(f"{k} = {v}" for k, v in c.point.items()))
-    entry = f" entry {list(c.entry)}" if c.entry is not None else ""
-    before = c.lhs_exact or _value(c.lhs)
-    after = c.rhs_exact or _value(c.rhs)
-    t.append(f"\n      step before{entry} = {before}")
-    if c.lhs_exact:
-        t.append(f"  (≈ {_value(c.lhs)})")
-    t.append(f"\n      this step{entry}  = {after}")
-    if c.rhs_exact:
-        t.append(f"  (≈ {_value(c.rhs)})")
+        lines.append(Text(f"{indent}  at " + ", ".join(f"{n} = {_value(v)}" for n, v in c.point.items())))
+    elif c.difference is not None:
+        lines.append(Text(f"{indent}  (the difference is the same constant at every point)"))
+    entry = f"[{c.entry[0]}, {c.entry[1]}]" if c.entry is not None else ""
+    width = max(len(before), len(this)) + len(entry)
+    for name, val, exact in ((before, c.lhs, c.lhs_exact), (this, c.rhs, c.rhs_exact)):
+        t = Text(f"{indent}  {(name + entry).ljust(width)} = {exact or _value(val)}")
+        if exact and isinstance(val, float) and not _RATIONAL.fullmatch(exact):
+            t.append(f"  (≈ {_value(val)})", style="dim")
+        lines.append(t)
     if c.difference:
-        t.append(f"\n      difference = {c.difference}")
-    return t
+        lines.append(Text(f"{indent}  difference ({this} minus {before}) = {c.difference}"))
+    return lines
+
+
+def aftermath(r: ClaimResult) -> str | None:
+    """What the steps after the first wrong one do: "step 3 is wrong, and steps 4–5 follow correctly from it"."""
+    k = r.failed_step
+    if k is None:
+        return None
+    later = [s for s in r.step_results if s.index > k]
+    if not later:
+        return f"step {k}, the last step, is the first wrong step" if k == len(r.steps) - 1 else f"step {k} is wrong"
+    good = [s for s in later if s.verdict in (Verdict.PROVED, Verdict.NUMERIC)]
+    if len(good) == len(later):
+        first, last = later[0].index, later[-1].index
+        which = f"step {first} follows" if first == last else f"steps {first}–{last} follow"
+        numeric = [s.index for s in later if s.verdict is Verdict.NUMERIC]
+        tail = f" (step{'s' if len(numeric) > 1 else ''} {', '.join(map(str, numeric))} only numerically)" if numeric else ""
+        return f"step {k} is wrong, and {which} correctly from it{tail}"
+    bad = [s.index for s in later if s.verdict is Verdict.REFUTED]
+    other = [s.index for s in later if s.verdict not in (Verdict.PROVED, Verdict.NUMERIC, Verdict.REFUTED)]
+    text = f"step {k} is the first wrong step"
+    if bad:
+        text += "; " + ", ".join(f"step {b} is also not equal to step {b - 1}" for b in bad)
+    if other:
+        text += "; " + ", ".join(f"step {o} was not decided" for o in other)
+    return text
+
+
+def _math(text: str) -> list[str] | None:
+    try:
+        from .explaining import math_lines
+    except ImportError:  # pragma: no cover - part of the package
+        return None
+    return math_lines(text)
 
 
 def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
     lines = []
     by_index = {s.index: s for s in r.step_results}
+    per_step_tex = r.tex if r.tex and len(r.tex) == len(r.steps) else None
+    if r.tex and per_step_tex is None:
+        lines.append(Text(f"    tex: {' '.join(r.tex)}", style="dim"))
     for k, step in enumerate(r.steps):
         s = by_index.get(k)
         if k == 0:
@@ -78,20 +125,35 @@ def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
         line = Text(f"  {mark} ", style=style)
         line.append(f"step {k}: ", style="bold red" if wrong else "dim")
         line.append(step, style="reverse red" if wrong else "")
-        if r.tex and k < len(r.tex) and verbose:
-            line.append(f"    [{r.tex[k]}]", style="dim")
+        if wrong:
+            line.append("   <- first wrong step", style="bold red")
         lines.append(line)
+        drawn = _math(step)
+        if drawn and len(drawn) > 1:
+            lines.extend(Text(f"             {d}", style="bold red" if wrong else "") for d in drawn)
+        if per_step_tex and per_step_tex[k]:
+            lines.append(Text(f"             tex: {per_step_tex[k]}", style="dim"))
         if s is not None and s.verdict is Verdict.REFUTED:
             words = describe_step(s)
             if words:
                 lines.append(Text(f"    {words}", style="red"))
             if s.counterexample is not None and (wrong or verbose):
-                lines.append(_counterexample(s.counterexample))
+                lines.extend(counterexample_lines(s.counterexample, k))
         elif s is not None and verbose and s.method:
-            sizes = "; ".join(", ".join(f"{a}={b}" for a, b in z.items()) or "fixed sizes" for z in s.sizes)
-            lines.append(Text(f"    shown equal by {s.method} ({sizes}); {s.samples} numeric points agree",
-                              style="dim"))
+            lines.append(Text(f"    {_proof_words(s)}", style="dim"))
+    after = aftermath(r)
+    if after:
+        lines.append(Text(f"    {after}", style="bold"))
     return lines
+
+
+def _sizes_text(s: StepResult) -> str:
+    return "; ".join(", ".join(f"{a}={b}" for a, b in z.items()) or "fixed sizes" for z in s.sizes)
+
+
+def _proof_words(s: StepResult) -> str:
+    sizes = _sizes_text(s)
+    return f"shown equal by {s.method} ({sizes}); {s.samples} numeric points agree"
 
 
 def render(files: Sequence[FileResult], out: Console, quiet: bool = False, verbose: bool = False) -> None:
@@ -152,3 +214,72 @@ class ProgressBar:
     def __exit__(self, *exc: Any) -> None:
         if self.enabled:
             self.progress.stop()
+
+
+def print_story(story: Any, out: Console) -> None:
+    """``symderiv explain``: one claim's full story (an ``explaining.ClaimStory``)."""
+    r: ClaimResult = story.result
+    head = Text(r.claim, style="bold")
+    head.append(f"  {r.file}:{r.line}", style="dim")
+    out.print(head)
+    verdict = Text("  verdict: ")
+    verdict.append(r.verdict.value, style=STYLE[r.verdict])
+    verdict.append(f"  ({'ok' if r.ok else 'NOT ok'}: the claim is {'expected to hold' if r.expect else 'marked expect = false'})")
+    out.print(verdict)
+    if r.note:
+        out.print(Text(f"  note: {r.note}", style="dim"))
+    if r.message:
+        out.print(Text(f"  {r.message}", style="red" if not r.ok else "dim"))
+    out.print(Text(f"  checked with {story.settings_note}", style="dim"))
+    out.print(Text(f"  expanded forms are shown at the smallest instance: {story.smallest}", style="dim"))
+    by_index = {s.index: s for s in r.step_results}
+    for st in story.steps:
+        out.print()
+        wrong = r.failed_step == st.index
+        line = Text(f"  step {st.index}: ", style="bold red" if wrong else "bold")
+        line.append(st.text, style="reverse red" if wrong else "")
+        if wrong:
+            line.append("   <- first wrong step", style="bold red")
+        out.print(line)
+        for d in st.math or []:
+            out.print(Text(f"      {d}"))
+        if st.tex:
+            out.print(Text(f"      tex: {st.tex}", style="dim"))
+        if st.expanded is not None:
+            shape = f" ({_shape(st.expanded_shape)})" if st.expanded_shape else ""
+            out.print(Text(f"      expanded{shape}: {st.expanded}", style="dim"))
+        s = by_index.get(st.index)
+        if s is None:
+            continue
+        mark = Text(f"    {MARK[s.verdict]} ", style=STYLE[s.verdict])
+        mark.append(f"compared with step {st.index - 1}: {s.verdict.value}", style=STYLE[s.verdict])
+        out.print(mark)
+        for text in _pair_story(s):
+            out.print(Text(f"      {text}"))
+        if s.counterexample is not None:
+            for t in counterexample_lines(s.counterexample, st.index, indent="      "):
+                out.print(t)
+    after = aftermath(r)
+    if after:
+        out.print()
+        out.print(Text(f"  {after}", style="bold"))
+    out.print()
+
+
+def _pair_story(s: StepResult) -> list[str]:
+    out = []
+    if s.verdict is Verdict.REFUTED:
+        out.append(describe_step(s))
+        if s.diagnosis is None:
+            out.append("no single slip (sign, factor, transpose, shape, a missing or extra term) explains the "
+                       "difference exactly at every size")
+    if s.sizes:
+        out.append(f"proved equal at every index value for {_sizes_text(s)}"
+                   + (f", by {s.method}" if s.method else ""))
+    elif s.verdict is not Verdict.REFUTED and s.method:
+        out.append(f"method: {s.method}")
+    out.append(f"numeric check: {s.samples} point{'s' if s.samples != 1 else ''} agreed"
+               + (" before the first disagreement" if s.verdict is Verdict.REFUTED else ""))
+    if s.message:
+        out.append(s.message)
+    return out
