@@ -6,6 +6,7 @@ file's own ``[check]`` table (for that file only).
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,32 +55,69 @@ class Config:
 
 
 def find_config(start: Path | None = None) -> Config:
+    """The nearest ``pyproject.toml`` with a ``[tool.symderiv]`` table, from ``start`` (the current folder) up.
+
+    A ``pyproject.toml`` without the table is passed over, as ruff does; with none
+    found, the settings are the defaults and paths are relative to ``start``.
+    """
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+                text = candidate.read_text(encoding="utf-8")
+                data = tomllib.loads(text)
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
                 raise ConfigError(f"{candidate}: cannot read: {e}") from None
-            table = data.get("tool", {}).get("symderiv")
+            tool = data.get("tool")
+            table = tool.get("symderiv") if isinstance(tool, dict) else None
             if table is None:
                 continue
-            return Config(folder, candidate, _validate(table, candidate))
+            return Config(folder, candidate, _validate(table, candidate, _key_lines(text)))
     return Config(here, None, {})
 
 
-def _validate(table: Any, where: Path) -> dict[str, Any]:
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*[=.]""")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Where ``[tool.symderiv]`` (key ``""``) and each of its keys start in the text, 1-based."""
+    lines: dict[str, int] = {}
+    table = ""
+    for n, line in enumerate(text.splitlines(), 1):
+        h = _HEADER.match(line)
+        if h and not _KEY.match(line):
+            table = re.sub(r"\s*\.\s*", ".", h.group(1)).replace('"', "").replace("'", "")
+            if table == "tool.symderiv":
+                lines.setdefault("", n)
+            elif table.startswith("tool.symderiv."):
+                lines.setdefault(table.split(".")[2], n)
+            continue
+        k = _KEY.match(line)
+        if k and table == "tool.symderiv":
+            lines.setdefault(next(g for g in k.groups() if g), n)
+    return lines
+
+
+def _validate(table: Any, where: Path, lines: dict[str, int] | None = None) -> dict[str, Any]:
+    lines = lines or {}
+
+    def at(key: str) -> str:
+        line = lines.get(key, lines.get(""))
+        return f"{where}:{line}" if line else f"{where}"
+
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [tool.symderiv] must be a table")
+        raise ConfigError(f"{at('')}: [tool.symderiv] must be a table")
     out: dict[str, Any] = {}
     for key, v in table.items():
-        loc = f"{where}: [tool.symderiv] {key}"
+        loc = f"{at(key)}: [tool.symderiv] {key}"
         if key not in TOOL_FIELDS:
-            raise ConfigError(f"{where}: [tool.symderiv]: unknown key {key!r} (expected one of: {', '.join(sorted(TOOL_FIELDS))})")
+            raise ConfigError(f"{at(key)}: [tool.symderiv]: unknown key {key!r} "
+                              f"(expected one of: {', '.join(sorted(TOOL_FIELDS))})")
         if key == "paths":
-            if not isinstance(v, list) or not all(isinstance(p, str) for p in v):
-                raise ConfigError(f"{loc} must be a list of paths")
+            if not isinstance(v, list) or not v or not all(isinstance(p, str) and p for p in v):
+                raise ConfigError(f"{loc} must be a non-empty list of paths")
         elif key == "strict":
             if not isinstance(v, bool):
                 raise ConfigError(f"{loc} must be true or false")
@@ -99,7 +137,25 @@ def _validate(table: Any, where: Path) -> dict[str, Any]:
 
 
 def settings_from(config: Config, **flags: Any) -> Settings:
-    """Defaults, then the config, then flags that were given (None means not given)."""
+    """Defaults, then the config, then flags that were given (None means not given).
+
+    Flag values are validated as the config's are (a bad one raises ConfigError);
+    ``sizes`` from a flag replace the configured sizes of the dims they name only.
+    """
     values = {k: v for k, v in config.values.items() if k in Settings.__dataclass_fields__}
-    values.update({k: v for k, v in flags.items() if v is not None})
+    for key, v in flags.items():
+        if v is None:
+            continue
+        if key not in Settings.__dataclass_fields__:
+            raise ConfigError(f"unknown setting {key!r}")
+        if key == "strict":
+            v = bool(v)
+        else:
+            try:
+                v = check_value(key, {d: list(n) for d, n in v.items()} if key == "sizes" else v, None)
+            except ValueError as e:
+                raise ConfigError(f"--{key}: {e}") from None
+        if key == "sizes":
+            v = {**values.get("sizes", {}), **v}
+        values[key] = v
     return Settings(**values)
