@@ -246,7 +246,7 @@ def print_story(story: Any, out: Console) -> None:
         if st.tex:
             out.print(Text(f"      tex: {st.tex}", style="dim"))
         if st.expanded is not None:
-            shape = f" ({_shape(st.expanded_shape)})" if st.expanded_shape else ""
+            shape = f" ({_shape(st.expanded_shape)})" if st.expanded_shape and st.expanded_shape != (1, 1) else ""
             out.print(Text(f"      expanded{shape}: {st.expanded}", style="dim"))
         s = by_index.get(st.index)
         if s is None:
@@ -274,8 +274,8 @@ def _pair_story(s: StepResult) -> list[str]:
             out.append("no single slip (sign, factor, transpose, shape, a missing or extra term) explains the "
                        "difference exactly at every size")
     if s.sizes:
-        out.append(f"proved equal at every index value for {_sizes_text(s)}"
-                   + (f", by {s.method}" if s.method else ""))
+        how = {None: "", "identical": ", as identical expressions"}.get(s.method, f", by {s.method}")
+        out.append(f"proved equal at every index value for {_sizes_text(s)}{how}")
     elif s.verdict is not Verdict.REFUTED and s.method:
         out.append(f"method: {s.method}")
     out.append(f"numeric check: {s.samples} point{'s' if s.samples != 1 else ''} agreed"

@@ -1,0 +1,134 @@
+"""The terminal report of a refuted chain, and ``symderiv explain`` (issue 5)."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symderiv import check_text
+from symderiv.explaining import math_lines
+from symderiv.reporting import console, render
+from symderiv.results import FileResult
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHAINS = """
+title = "[bold]chains[/bold]"
+[symbols]
+x = "scalar"
+
+[[claim]]
+name = "[red]wrong in the middle[/red]"
+expect = false
+steps = ["(x + 1)**2", "x**2 + 2*x + 1", "-(x**2 + 2*x + 1)", "-x**2 - 2*x - 1", "-(x + 1)**2"]
+
+[[claim]]
+name = "two wrong steps"
+expect = false
+steps = ["x + x", "2*x", "-2*x", "2*x"]
+
+[[claim]]
+name = "right"
+steps = ["1/(1 + exp(-x))", "sigma(x)"]
+tex = ["\\\\frac{1}{1 + e^{-x}}", "\\\\sigma(x)"]
+"""
+
+
+@pytest.fixture(scope="module")
+def report() -> str:
+    results = check_text(CHAINS, "chains.toml")
+    buf = io.StringIO()
+    render([FileResult("chains.toml", "[bold]chains[/bold]", None, tuple(results))], console(buf))
+    return buf.getvalue()
+
+
+def test_a_refuted_chain_shows_every_step_marked_and_the_first_wrong_one_named(report: str) -> None:
+    lines = report.splitlines()
+    assert "\x1b[" not in report          # no colour when not a terminal: the words carry the verdict
+    assert "[red]wrong in the middle[/red]" in report and "[bold]chains[/bold]" in report   # never markup
+    assert any(ln.strip() == "step 0: (x + 1)**2" for ln in lines)
+    assert any(ln.strip() == "✓ step 1: x**2 + 2*x + 1" for ln in lines)
+    assert any(ln.strip() == "✗ step 2: -(x**2 + 2*x + 1)   <- first wrong step" for ln in lines)
+    assert any(ln.strip() == "✓ step 3: -x**2 - 2*x - 1" for ln in lines)
+    assert "step 2 flips the sign of step 1" in report
+    assert "step 2 is wrong, and steps 3–4 follow correctly from it" in report
+
+
+def test_the_counterexample_names_the_point_and_both_exact_values(report: str) -> None:
+    block = report.split("step 2 flips the sign of step 1")[1]
+    assert "counterexample" in block
+    # x = 0 is the simplest point where (x+1)^2 and its negation differ
+    assert "at x = 0" in block
+    assert "step 1[0, 0] = 1" in block and "step 2[0, 0] = -1" in block
+    assert "difference (step 2 minus step 1) = -2" in block
+
+
+def test_later_wrong_steps_are_listed_after_the_first(report: str) -> None:
+    assert "✗ step 2: -2*x   <- first wrong step" in report
+    assert "step 3 is not equal to step 2" in report
+    assert "step 2 is the first wrong step; step 3 is also not equal to step 2" in report
+
+
+def test_steps_are_drawn_as_math() -> None:
+    assert math_lines("(1 / s) * ds * v_c") == ["ds", "──⋅v_c", "s"]
+    drawn = math_lines("-v_c @ (y_hat - y).T")
+    assert drawn is not None and drawn[0].strip() == "T" and drawn[1].startswith("-v_c⋅(")
+    assert math_lines("x +") is None                  # not an expression: shown as written
+    assert math_lines("__import__('os').system('true')") is None
+    assert math_lines("lambda: 1") is None
+
+
+def test_a_drawn_fraction_appears_in_the_chain(report: str) -> None:
+    results = check_text(CHAINS.replace('"-(x + 1)**2"]', '"-(x + 1)**2", "(x + 1)**3 / (x + 1)"]'), "c.toml")
+    buf = io.StringIO()
+    render([FileResult("c.toml", "c", None, tuple(results[:1]))], console(buf))
+    text = buf.getvalue()
+    assert "✗ step 5: (x + 1)**3 / (x + 1)" in text
+    assert "────────" in text                         # the fraction bar of step 5 drawn as math
+    assert "step 2 is the first wrong step; step 5 is also not equal to step 4" in text
+
+
+def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "symderiv", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=600, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_explain_tells_the_whole_story_of_one_claim(tmp_path: Path) -> None:
+    f = tmp_path / "chains.toml"
+    f.write_text(CHAINS)
+    proc = run(["explain", str(f), "[red]wrong in the middle[/red]"])
+    assert proc.returncode == 0, proc.stderr       # the claim is expected wrong, and it is refuted
+    out = proc.stdout
+    assert "two wrong steps" not in out and "right" not in out.split("\n")[0]
+    for k in range(5):
+        assert f"step {k}: " in out
+    assert "expanded: x**2 + 2*x + 1" in out or "expanded: (x + 1)**2" in out
+    assert "expanded: -(x + 1)**2" in out or "expanded: -x**2 - 2*x - 1" in out
+    assert "compared with step 0: proved" in out and "compared with step 1: refuted" in out
+    assert "proved equal at every index value for fixed sizes" in out
+    assert "numeric check: 20 points agreed" in out
+    assert "step 2 flips the sign of step 1" in out
+    assert "step 2 is wrong, and steps 3–4 follow correctly from it" in out
+
+
+def test_explain_shows_tex_and_every_claim_without_a_name(tmp_path: Path) -> None:
+    f = tmp_path / "chains.toml"
+    f.write_text(CHAINS)
+    proc = run(["explain", str(f)])
+    assert proc.returncode == 0, proc.stderr
+    assert "tex: \\sigma(x)" in proc.stdout
+    assert "two wrong steps" in proc.stdout and "right" in proc.stdout
+
+
+def test_explain_an_unknown_claim_lists_the_names(tmp_path: Path) -> None:
+    f = tmp_path / "chains.toml"
+    f.write_text(CHAINS)
+    proc = run(["explain", str(f), "no such claim"])
+    assert proc.returncode == 2
+    assert "no claim named 'no such claim'" in proc.stderr
+    assert "  two wrong steps" in proc.stderr and "  right" in proc.stderr
+    assert run(["explain", str(tmp_path / "missing.toml")]).returncode == 2
