@@ -133,20 +133,24 @@ def _check(args: argparse.Namespace) -> int:
     except UsageError as e:
         print(f"symderiv: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    cache = None
+    if not args.no_cache:
+        from .cache import ResultCache
+        cache = ResultCache(config.root)
     interrupted = False
     if fmt == "text" and args.output is None:
         from .reporting import ProgressBar, console
         out = console()
         try:
             with ProgressBar(len(tasks), out) as bar:
-                files = execute(docs, tasks, settings, jobs, bar.advance)
+                files = execute(docs, tasks, settings, jobs, bar.advance, cache=cache)
         except InterruptedRun as e:
             files, interrupted = e.files, True
         from .reporting import render
         render(files, out, quiet=args.quiet, verbose=args.verbose)
     else:
         try:
-            files = execute(docs, tasks, settings, jobs)
+            files = execute(docs, tasks, settings, jobs, cache=cache)
         except InterruptedRun as e:
             files, interrupted = e.files, True
         text = _render(fmt, files, args)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .config import Settings
 from .reading import Document, read_file
 from .results import ClaimResult, FileResult, Verdict
 from .workers import Task
+
+if TYPE_CHECKING:
+    from .cache import ResultCache
 
 FILE_CLAIM = "(file)"
 
@@ -81,14 +84,35 @@ def plan(paths: list[Path], settings: Settings) -> tuple[list[Document], list[Ta
 
 
 def execute(docs: list[Document], tasks: list[Task], settings: Settings, jobs: int,
-            on_result: Callable[[ClaimResult], None] | None = None) -> list[FileResult]:
+            on_result: Callable[[ClaimResult], None] | None = None,
+            cache: "ResultCache | None" = None) -> list[FileResult]:
+    """Check the tasks (claims found in ``cache`` are not checked again); results in task order."""
     from .workers import Interrupted, run_tasks
 
-    callback = (lambda n, r: on_result(r)) if on_result else None
+    results: list[ClaimResult | None] = [None] * len(tasks)
+    keys: list[str | None] = [None] * len(tasks)
+    if cache is not None:
+        for n, t in enumerate(tasks):
+            keys[n] = cache.key(t.doc, t.index, t.settings)
+            hit = cache.get(keys[n])  # type: ignore[arg-type]
+            if hit is not None:
+                results[n] = hit
+                if on_result:
+                    on_result(hit)
+    todo = [n for n, r in enumerate(results) if r is None]
+
+    def store(m: int, r: ClaimResult) -> None:
+        n = todo[m]
+        results[n] = r
+        if cache is not None and keys[n] is not None:
+            cache.put(keys[n], r, tasks[n].settings)  # type: ignore[arg-type]
+        if on_result:
+            on_result(r)
+
     try:
-        results = run_tasks(tasks, jobs, callback)
-    except Interrupted as e:
-        raise InterruptedRun(assemble(docs, tasks, e.results, settings)) from None
+        run_tasks([tasks[n] for n in todo], jobs, store)
+    except Interrupted:
+        raise InterruptedRun(assemble(docs, tasks, results, settings)) from None
     return assemble(docs, tasks, results, settings)
 
 
