@@ -17,7 +17,7 @@ import numpy as np
 from . import numeric
 from .arrays import evaluator as symbolic_evaluator
 from .config import Settings
-from .diagnosing import diagnose, exact_values
+from .diagnosing import diagnose, differs_at, exact_values
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from .functions import ShapeError
 from .parsing import Node, ParseError
@@ -97,8 +97,9 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
 
     # 1. the numeric spot check, smallest sizes first
     for _, insts in plan:
+        per_instance = max(numeric.SIMPLE_PATTERNS, -(-settings.samples // len(insts)))
         for inst in insts:
-            ctx.numeric(inst, pairs)
+            ctx.numeric(inst, pairs, per_instance)
     yield _result(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
@@ -138,19 +139,20 @@ class _Context:
         insts = [i for _, ii in plan for i in ii]
         first.diagnosis = diagnose(self.program, self.nodes[first.k - 1], self.nodes[first.k], insts, used,
                                    self.prover)
-        if first.refuted is not None and first.where is not None:
+        if first.refuted is not None:
+            inst, point = first.where if first.where is not None else (_instance_of(first.refuted, insts), None)
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
-                                         *first.where, first.refuted)
+                                         inst, point, first.refuted)
         return True
 
     def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:
         at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""
         return ClaimError(f"{self.where}: step {k} ({_short(self.spec.steps[k])}): {e}{at}")
 
-    def numeric(self, inst: Instance, pairs: list[_Pair]) -> None:
+    def numeric(self, inst: Instance, pairs: list[_Pair], count: int) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
-        points = numeric.sample_points(self.program, used, inst, s.samples, s.seed)
+        points = numeric.sample_points(self.program, used, inst, count, s.seed)
         for point in points:
             values: list[np.ndarray | None] = []
             for k, node in enumerate(self.nodes):
@@ -180,6 +182,8 @@ class _Context:
                                          s.rtol, s.atol)
                 if sure is None:
                     continue
+                if differs_at(self.program, self.nodes[p.k - 1], self.nodes[p.k], used, inst, point) is False:
+                    continue      # equal at this point when evaluated exactly: finite differences lost precision
                 va, vb = sure
                 entry = numeric.first_difference(va, vb, s.rtol, s.atol) or entry
                 p.refuted = Counterexample(dict(inst.sizes), _indices(inst), point.describe(), entry,
@@ -218,6 +222,11 @@ class _Context:
                     p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
                                    + (f" ({d.method})" if d.method else ""))
                 break
+
+
+def _instance_of(cex: Counterexample, insts: list[Instance]) -> Instance | None:
+    """The instance a counterexample was found at (matched by its sizes and index values)."""
+    return next((i for i in insts if dict(i.sizes) == cex.sizes and _indices(i) == cex.indices), None)
 
 
 def _indices(inst: Instance) -> dict[str, Any]:
