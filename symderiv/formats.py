@@ -2,8 +2,8 @@
 
 ``render(fmt, files)`` returns the whole report as one string.  The wording helpers
 (``describe_diagnosis``, ``describe_counterexample``, ``headline``, ``failure_text``) are
-shared with the terminal reporter and the pytest plugin; they number steps from 1 in
-words ("step 2 flips the sign of step 1") while the JSON keeps 0-based indices.
+shared with the terminal reporter and the pytest plugin.  Steps are numbered from 0 in
+words as in the JSON's ``failed_step`` ("step 2 flips the sign of step 1").
 Nothing here imports rich.
 """
 from __future__ import annotations
@@ -12,8 +12,10 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
 from importlib import metadata
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from .mathml import format_value
@@ -22,13 +24,13 @@ from .results import ClaimResult, Counterexample, FileResult, StepResult, Verdic
 FORMATS = ("json", "junit", "github", "sarif", "html")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-_NUMBER = re.compile(r"[-+]?[\d./]+|[-+]?\d*\.?\d+(e[-+]?\d+)?", re.I)
+_NUMBER = re.compile(r"[-+]?[\d./]+|[-+]?\d*\.?\d+(e[-+]?\d+)?", re.IGNORECASE)
 MAX_POINT_CHARS = 1_500
 
 
 def step_label(index: int) -> str:
-    """How a 0-based step index is named in words: index 0 is "step 1"."""
-    return f"step {index + 1}"
+    """How a step is named in words: by its 0-based index, as in the JSON report."""
+    return f"step {index}"
 
 
 # ---------------------------------------------------------------- wording
@@ -50,6 +52,9 @@ def describe_diagnosis(step_result: StepResult) -> str:
     extra = f": {detail}" if detail else ""
     if d is None:
         return f"{k} is not equal to {j}"
+    if detail.startswith("it ") and d != "shape":
+        # the diagnoser's own words, e.g. "it is off by a factor of 2", "it drops the term x of the step before"
+        return f"{k} {detail[3:]}".replace("the step before", j)
     if d == "sign":
         return f"{k} flips the sign of {j}"
     if d == "factor":
@@ -62,7 +67,7 @@ def describe_diagnosis(step_result: StepResult) -> str:
         cx = step_result.counterexample
         if cx is not None and cx.lhs_shape and cx.rhs_shape:
             return f"{k} has shape {_shape(cx.rhs_shape)} but {j} has shape {_shape(cx.lhs_shape)}"
-        return f"the shapes of {k} and {j} differ{extra}"
+        return f"the shapes of {k} and {j} differ" + (f" ({detail.removeprefix('the shapes differ: ')})" if detail else "")
     if d == "missing-term":
         return f"{k} drops a term of {j}{extra}"
     if d == "extra-term":
@@ -76,6 +81,14 @@ def _shape(shape: Sequence[int]) -> str:
 
 def _assignments(values: dict[str, Any]) -> str:
     return ", ".join(f"{name} = {format_value(v)}" for name, v in values.items())
+
+
+def _exact(value: Any, exact: str | None) -> str:
+    """``1/2`` for an exact form, with its floating value when that adds something."""
+    if not exact:
+        return format_value(value)
+    approx = format_value(value)
+    return exact if value is None or approx == exact else f"{exact} (\u2248 {approx})"
 
 
 def describe_counterexample(cx: Counterexample, index: int | None = None) -> str:
@@ -94,8 +107,9 @@ def describe_counterexample(cx: Counterexample, index: int | None = None) -> str
         parts.append(f"{j} is {_shape(cx.lhs_shape)}, {k} is {_shape(cx.rhs_shape)}")
     if cx.lhs is not None or cx.rhs is not None:
         where = f" entry {tuple(cx.entry)}" if cx.entry is not None else ""
-        exact = "" if cx.exact else " (floating point)"
-        parts.append(f"{j}{where} = {format_value(cx.lhs)}, {k}{where} = {format_value(cx.rhs)}{exact}")
+        before, after = _exact(cx.lhs, getattr(cx, "lhs_exact", None)), _exact(cx.rhs, getattr(cx, "rhs_exact", None))
+        exact = "" if cx.exact or getattr(cx, "lhs_exact", None) else " (floating point)"
+        parts.append(f"{j}{where} = {before}, {k}{where} = {after}{exact}")
     if cx.difference:
         parts.append(f"difference {cx.difference}")
     return "; ".join(parts) if parts else "no details"
@@ -124,7 +138,7 @@ def headline(result: ClaimResult) -> str:
         return f"{v.value}, but the claim is marked expect = false (it was expected to be refuted)"
     if v is Verdict.NUMERIC and not result.ok:
         return "numeric: every spot check agrees, but it was not proved symbolically (--strict needs proved)"
-    return v.value
+    return str(v)
 
 
 def failure_text(result: ClaimResult) -> str:
@@ -219,12 +233,17 @@ def render_github(files: Sequence[FileResult]) -> str:
 
 
 # ---------------------------------------------------------------- sarif
-_RULES = {
-    "refuted": ("A claimed equality is false", "Some step of the derivation is not equal to the step before it."),
-    "error": ("A claim could not be checked", "The claim has a parse error, an unknown name, a shape error or bad input."),
-    "timeout": ("A claim was not decided in time", "Neither proved nor refuted within the time allowed."),
-    "numeric": ("A claim was only checked numerically", "Every spot check agrees but no symbolic proof was found (--strict)."),
-    "proved": ("A claim expected to be wrong holds", "The claim is marked expect = false but was shown equal."),
+_RULES = {   # rule id (a verdict) -> (name, short description, full description)
+    "refuted": ("RefutedStep", "A claimed equality is false",
+                "Some step of the derivation is not equal to the step before it."),
+    "error": ("UncheckableClaim", "A claim could not be checked",
+              "The claim has a parse error, an unknown name, a shape error or bad input."),
+    "timeout": ("UndecidedClaim", "A claim was not decided in time",
+                "Neither proved nor refuted within the time allowed."),
+    "numeric": ("UnprovedClaim", "A claim was only checked numerically",
+                "Every spot check agrees but no symbolic proof was found (--strict needs one)."),
+    "proved": ("UnexpectedlyTrue", "A claim expected to be wrong holds",
+               "The claim is marked expect = false but was shown equal."),
 }
 
 
@@ -237,7 +256,7 @@ def _relative(path: str) -> str:
                 p = rel.replace("\\", "/")
         except ValueError:
             pass
-    return p[2:] if p.startswith("./") else p
+    return p.removeprefix("./")
 
 
 def _version() -> str:
@@ -249,18 +268,19 @@ def _version() -> str:
 
 def render_sarif(files: Sequence[FileResult]) -> str:
     rule_ids = list(_RULES)
-    rules = [{"id": rid, "name": rid.capitalize() + "Claim", "shortDescription": {"text": short},
+    rules = [{"id": rid, "name": name, "shortDescription": {"text": short},
               "fullDescription": {"text": full}, "defaultConfiguration": {"level": "error"}}
-             for rid, (short, full) in _RULES.items()]
+             for rid, (name, short, full) in _RULES.items()]
     results = []
     for f in files:
         for r in f.results:
             if r.ok:
                 continue
             rel = _relative(r.file or f.path)
-            location: dict[str, Any] = {"uri": quote(rel, safe="/:")}
-            if not os.path.isabs(rel):
-                location["uriBaseId"] = "%SRCROOT%"
+            if os.path.isabs(rel):
+                location: dict[str, Any] = {"uri": Path(rel).as_uri()}
+            else:
+                location = {"uri": quote(rel, safe="/"), "uriBaseId": "%SRCROOT%"}
             results.append({
                 "ruleId": r.verdict.value,
                 "ruleIndex": rule_ids.index(r.verdict.value),
