@@ -1,0 +1,223 @@
+"""What a user sees at the terminal: exit status, -q and -v, escaping, colour, help, ``symderiv new``."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symderiv.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MIXED = """
+title = "mixed"
+
+[symbols]
+x = "scalar"
+
+[[claim]]
+name  = "a right chain"
+steps = ["diff(sigma(x), x)", "exp(-x) / (1 + exp(-x))**2", "sigma(x) * (1 - sigma(x))"]
+
+[[claim]]
+name = "[red]a wrong claim[/red]"
+lhs  = "diff(sigma(x), x)"
+rhs  = "-sigma(x) * (1 - sigma(x))"
+"""
+
+GOOD = """
+[symbols]
+x = "scalar"
+
+[[claim]]
+name = "sigma"
+lhs  = "sigma(x)"
+rhs  = "1 / (1 + exp(-x))"
+"""
+
+ANY_ESCAPE = re.compile(r"\x1b[\[\]()]")
+COLOUR = re.compile(r"\x1b\[(?:[0-9]+;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9]+)*m")
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for var in ("NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["check", "--no-cache", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
+    return subprocess.run([sys.executable, "-m", "symderiv", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**base, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+# ---------------------------------------------------------------- exit status
+def test_exit_0_when_every_claim_is_ok(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "good.toml", GOOD)
+    code, out, _ = check(capsys, "good.toml")
+    assert code == 0 and "1 claims: 1 ok, 0 not ok" in out
+
+
+def test_exit_1_when_a_claim_is_not_ok(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "mixed.toml", MIXED)
+    code, out, _ = check(capsys, "mixed.toml")
+    assert code == 1 and "2 claims: 1 ok, 1 not ok" in out
+    assert not ANY_ESCAPE.search(out)        # not a terminal: plain text
+
+
+def test_exit_2_for_a_path_that_does_not_exist(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = check(capsys, "nowhere.toml")
+    assert code == 2 and "path does not exist: nowhere.toml" in err and out == ""
+
+
+def test_exit_2_for_an_unknown_option(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["check", "--frobnicate"])
+    assert e.value.code == 2 and "--frobnicate" in capsys.readouterr().err
+
+
+def test_exit_2_when_no_derivation_file_is_found(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (here / "empty").mkdir()
+    write(here / "empty" / "notes.txt", "not a derivation")
+    code, _, err = check(capsys, "empty")
+    assert code == 2 and "no derivation file" in err
+
+
+def test_exit_2_without_a_path_and_no_default_folder(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = check(capsys)
+    assert code == 2 and "derivations" in err
+
+
+# ---------------------------------------------------------------- -q and -v
+def test_quiet_shows_only_the_claims_not_ok_and_the_summary(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "mixed.toml", MIXED)
+    write(here / "good.toml", GOOD)
+    code, out, _ = check(capsys, "-q", "mixed.toml", "good.toml")
+    assert code == 1
+    assert "[red]a wrong claim[/red]" in out and "3 claims: 2 ok, 1 not ok" in out
+    assert "a right chain" not in out and "sigma\n" not in out and "good.toml" not in out
+    code, out, _ = check(capsys, "-q", "good.toml")
+    assert code == 0 and out.strip().splitlines()[-1].startswith("1 claims: 1 ok") and "good.toml" not in out
+
+
+def test_verbose_shows_every_step_of_every_claim(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "mixed.toml", MIXED)
+    steps = ["diff(sigma(x), x)", "exp(-x) / (1 + exp(-x))**2", "sigma(x) * (1 - sigma(x))"]
+    _, plain, _ = check(capsys, "mixed.toml")
+    assert steps[1] not in plain       # a proved chain is one line by default
+    _, out, _ = check(capsys, "-v", "mixed.toml")
+    chain = out.split("a right chain")[1].split("a wrong claim")[0]
+    for k, step in enumerate(steps):
+        assert f"step {k}" in chain and step in chain
+
+
+# ---------------------------------------------------------------- escaping and colour
+def test_markup_in_a_claim_name_is_printed_as_written(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "mixed.toml", MIXED.replace('title = "mixed"', 'title = "[bold]week [link=x]1[/link]"'))
+    _, out, _ = check(capsys, "mixed.toml")
+    assert "[red]a wrong claim[/red]" in out and "[bold]week [link=x]1[/link]" in out
+
+
+def test_force_color_colours_and_no_color_does_not(here: Path) -> None:
+    write(here / "mixed.toml", MIXED)
+    forced = run(["check", "--no-cache", "mixed.toml"], here, {"FORCE_COLOR": "1", "TERM": "xterm-256color"})
+    assert forced.returncode == 1 and COLOUR.search(forced.stdout)    # so the test below can fail
+    no_color = run(["check", "--no-cache", "mixed.toml"], here,
+                   {"FORCE_COLOR": "1", "NO_COLOR": "1", "TERM": "xterm-256color"})
+    assert no_color.returncode == 1 and "[red]a wrong claim[/red]" in no_color.stdout
+    assert not COLOUR.search(no_color.stdout)
+
+
+def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    pty = pytest.importorskip("pty")
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "symderiv", *args], stdout=slave, stderr=slave, cwd=cwd,
+                            env={**base, "PYTHONPATH": str(ROOT), **env})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:        # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    proc.wait()
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_on_a_terminal_no_color_and_term_dumb_give_no_colour(here: Path) -> None:
+    write(here / "mixed.toml", MIXED)
+    args = ["check", "--no-cache", "mixed.toml"]
+    coloured = _on_a_terminal(args, here, {"TERM": "xterm-256color"})
+    assert COLOUR.search(coloured)                       # so the assertions below can fail
+    no_color = _on_a_terminal(args, here, {"TERM": "xterm-256color", "NO_COLOR": "1"})
+    assert "not ok" in no_color and not COLOUR.search(no_color)
+    dumb = _on_a_terminal(args, here, {"TERM": "dumb"})
+    assert "not ok" in dumb and not ANY_ESCAPE.search(dumb)
+
+
+# ---------------------------------------------------------------- help
+def test_python_dash_m_symderiv_help(here: Path) -> None:
+    proc = run(["--help"], here)
+    assert proc.returncode == 0
+    for command in ("check", "explain", "new"):
+        assert command in proc.stdout
+    proc = run(["check", "--help"], here)
+    assert proc.returncode == 0 and "--format" in proc.stdout and "--strict" in proc.stdout
+
+
+# ---------------------------------------------------------------- symderiv new
+def test_new_writes_a_commented_starter_that_passes_check(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "week1"]) == 0
+    path = here / "week1.toml"
+    assert path.exists() and "week1.toml" in capsys.readouterr().out
+    text = path.read_text()
+    assert sum(line.lstrip().startswith("#") for line in text.splitlines()) >= 10
+    code = main(["check", "--no-cache", "--format", "json", "week1.toml"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    got = {r["claim"]: (r["verdict"], r["expect"], r["ok"]) for r in report["results"]}
+    assert got == {"the derivative of the sigmoid": ("proved", True, True),
+                   "a known slip: the sign of the derivative": ("refuted", False, True)}
+    chain = report["results"][0]
+    assert [s["index"] for s in chain["steps"]] == [1, 2]          # a chain of three steps
+    assert report["results"][1]["diagnosis"] == "sign"
+
+
+def test_new_refuses_to_overwrite_without_force(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "mine.toml", "# my own work\n")
+    assert main(["new", "mine.toml"]) == 2
+    err = capsys.readouterr().err
+    assert "mine.toml already exists" in err and "--force" in err
+    assert (here / "mine.toml").read_text() == "# my own work\n"
+    assert main(["new", "mine", "--force"]) == 0
+    assert "[[claim]]" in (here / "mine.toml").read_text()
+
+
+def test_new_creates_missing_folders_and_titles_the_file(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "derivations/week_2-backprop"]) == 0
+    text = (here / "derivations" / "week_2-backprop.toml").read_text()
+    assert 'title  = "week 2 backprop"' in text
