@@ -44,11 +44,106 @@ class SymbolicBackend:
         return out
 
     def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
+        """The derivative of every entry of ``f0`` by the entry ``pos`` of ``var``.
+
+        Computed in reverse mode (see ``gradients``): one sweep per entry of ``f0``
+        gives its derivative by every entry of ``var`` at once, and is kept on the
+        evaluator for the other positions of the same ``grad``/``jacobian``.
+        """
+        memo: dict[tuple[int, str], tuple[np.ndarray, list[dict[sp.Basic, sp.Expr]]]]
+        memo = ev.__dict__.setdefault("_reverse_mode", {})
+        hit = memo.get((id(f0), var))
+        if hit is None or hit[0] is not f0:
+            targets = [e for e in ev.env[var].flat if isinstance(e, sp.Symbol)]
+            hit = (f0, [gradients(e, targets) for e in f0.flat])
+            memo[(id(f0), var)] = hit
         x = ev.env[var][pos]
-        return np.frompyfunc(lambda e: sp.diff(e, x), 1, 1)(f0)
+        out = np.empty(f0.shape, dtype=object)
+        for k, g in enumerate(hit[1]):
+            out.flat[k] = g.get(x, sp.Integer(0)) if isinstance(x, sp.Symbol) else sp.Integer(0)
+        return out
 
 
 SYMBOLIC = SymbolicBackend()
+
+
+def gradients(expr: sp.Expr, targets: list[sp.Symbol]) -> dict[sp.Basic, sp.Expr]:
+    """d expr / d t for every target symbol t, by reverse-mode differentiation of the expression DAG.
+
+    Structurally equal subexpressions are one node, so a shared piece (a softmax
+    denominator, a hidden layer) is differentiated once and its adjoint reaches
+    every use.  The local rules are SymPy's own: the sum and product rules, the
+    power rule, and ``Function.fdiff`` for applied functions, exactly what
+    ``sympy.diff`` applies; any other kind of node that depends on a target is
+    handed to ``sympy.diff`` whole.  Targets the expression does not depend on
+    are absent (their derivative is 0).
+    """
+    wanted = set(targets)
+    depends: dict[sp.Basic, bool] = {}
+    order: list[sp.Basic] = []                 # non-target nodes that depend on a target, children first
+    stack: list[tuple[sp.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if ready:
+            depends[node] = d = any(depends[a] for a in _children(node))
+            if d:
+                order.append(node)
+            continue
+        if node in depends:
+            continue
+        if node.is_Atom or not _children(node):
+            depends[node] = d = node in wanted if node.is_Atom else bool(node.free_symbols & wanted)
+            if d and node not in wanted:
+                order.append(node)
+            continue
+        depends[node] = False                  # provisional; a DAG never reaches a node through itself
+        stack.append((node, True))
+        stack.extend((a, False) for a in _children(node) if a not in depends)
+    if not depends.get(expr):
+        return {}
+    if expr in wanted:
+        return {expr: sp.Integer(1)}
+    adjoint: dict[sp.Basic, list[sp.Expr]] = {expr: [sp.Integer(1)]}
+    for node in reversed(order):
+        parts = adjoint.pop(node, None)
+        if not parts:
+            continue
+        bar = sp.Add(*parts)
+        for child, local in _local_derivatives(node, depends, wanted):
+            adjoint.setdefault(child, []).append(bar * local)
+    return {t: sp.Add(*adjoint[t]) for t in targets if t in adjoint}
+
+
+def _children(node: sp.Basic) -> tuple[sp.Basic, ...]:
+    """The arguments of the node kinds with a local rule; () for every other kind."""
+    if node.is_Add or node.is_Mul or node.is_Pow or isinstance(node, sp.Function):
+        return node.args
+    return ()
+
+
+def _local_derivatives(node: sp.Basic, depends: dict[sp.Basic, bool], wanted: set[sp.Basic]
+                       ) -> list[tuple[sp.Basic, sp.Expr]]:
+    """(child, d node / d child) for each child that depends on a target; (target, d node / d target)
+    for a node kind without a local rule."""
+    args = node.args
+    if node.is_Add:
+        return [(a, sp.Integer(1)) for a in args if depends[a]]
+    if node.is_Mul:
+        return [(a, sp.Mul(*(args[:i] + args[i + 1:]))) for i, a in enumerate(args) if depends[a]]
+    if node.is_Pow:
+        base, e = args
+        out = []
+        if depends[base]:
+            out.append((base, e * sp.Pow(base, e - 1)))
+        if depends[e]:
+            out.append((e, node * sp.log(base)))
+        return out
+    if isinstance(node, sp.Function):
+        try:
+            return [(a, node.fdiff(i + 1)) for i, a in enumerate(args) if depends[a]]
+        except (sp.ArgumentIndexError, NotImplementedError, TypeError, AttributeError):
+            pass                               # no local rule: differentiate the node whole
+    return [(t, sp.diff(node, t)) for t in wanted if t in node.free_symbols]
 
 
 def symbol_name(name: str, shape: tuple[int, int], pos: tuple[int, int], kind: str) -> str:

@@ -5,7 +5,9 @@
 2. ``exact evaluation``: every ``exp(...)``, ``log(...)``, root and other
    non-rational piece is replaced by a fresh symbol (the same piece always by the
    same symbol; ``exp(a + 2b)`` becomes ``E_a * E_b**2``, ``exp(-a)`` becomes
-   ``1/E_a``), which leaves a rational function R of symbols.  If R is the zero
+   ``1/E_a``; polynomial terms of an exponent are expanded first, other terms are
+   kept whole, which can only lose a proof, never make one), which leaves a
+   rational function R of symbols.  If R is the zero
    rational function, the difference is zero wherever it is defined.  R is
    evaluated *exactly*, in integers modulo the prime p = 2^61 - 1, at independent
    uniformly random points.  When R is not zero its numerator, of total degree at
@@ -98,7 +100,7 @@ class Atoms:
         return self.atom(e)
 
     def _exp(self, e: sp.Basic) -> sp.Basic:
-        arg = sp.expand(e.args[0])
+        arg = _expand_polynomial_terms(e.args[0])
         factors = []
         for m, c in arg.as_coefficients_dict().items():
             if not c.is_Rational:
@@ -109,6 +111,20 @@ class Atoms:
                 a = self.atom(("exp", abs(c) * m))
                 factors.append(a if c > 0 else sp.Pow(a, -1, evaluate=False))
         return sp.Mul(*factors, evaluate=False)
+
+
+def _expand_polynomial_terms(arg: sp.Basic) -> sp.Basic:
+    """``arg`` with each polynomial term expanded and every other term kept as it is.
+
+    Full ``expand`` of an argument holding rational functions (a softmax of a tanh
+    layer) is slow and not needed: two arguments that differ only inside such a
+    term get different atoms, which can only lose a proof (the atoms are then
+    treated as independent), never make one.
+    """
+    terms = sp.Add.make_args(arg)
+    if all(t.is_polynomial() for t in terms):
+        return sp.expand(arg)
+    return sp.Add(*[sp.expand(t) if t.is_polynomial() else t for t in terms])
 
 
 def _post_order(expr: sp.Basic) -> Iterator[sp.Basic]:
@@ -128,10 +144,10 @@ def _post_order(expr: sp.Basic) -> Iterator[sp.Basic]:
             stack.extend((a, False) for a in node.args)
 
 
-def degree_bound(expr: sp.Basic) -> int:
+def degree_bound(expr: sp.Basic, order: list[sp.Basic] | None = None) -> int:
     """A bound on the total degree of the numerator of ``expr`` (a rational function)."""
     deg: dict[int, tuple[int, int]] = {}
-    for n in _post_order(expr):
+    for n in order if order is not None else _post_order(expr):
         if n.is_Symbol:
             d = (1, 0)
         elif n.is_Rational:
@@ -153,11 +169,28 @@ def degree_bound(expr: sp.Basic) -> int:
     return deg[id(expr)][0]
 
 
-def _evaluate(expr: sp.Basic, values: dict[sp.Basic, Any], field: str) -> Any:
-    """Exact value of a rational expression: modulo PRIME (field "mod") or as a Fraction."""
+class Rational:
+    """A rational expression made ready for exact evaluation: its distinct nodes in
+    post-order (children first) and its symbols, found once."""
+
+    def __init__(self, expr: sp.Basic) -> None:
+        self.expr = expr
+        self.order = list(_post_order(expr))
+        self.symbols = [n for n in self.order if n.is_Symbol]
+
+    def degree(self) -> int:
+        return degree_bound(self.expr, self.order)
+
+    def evaluate(self, values: dict[sp.Basic, Any], field: str) -> Any:
+        return _evaluate(self.order, values, field)
+
+
+def _evaluate(order: list[sp.Basic], values: dict[sp.Basic, Any], field: str) -> Any:
+    """Exact value of a rational expression (given as its post-order): modulo PRIME (field "mod")
+    or as a Fraction."""
     out: dict[int, Any] = {}
     mod = field == "mod"
-    for n in _post_order(expr):
+    for n in order:
         if n.is_Symbol:
             v = values[n]
         elif n.is_Rational:
@@ -184,33 +217,34 @@ def _evaluate(expr: sp.Basic, values: dict[sp.Basic, Any], field: str) -> Any:
         else:
             raise Unsupported(type(n).__name__)
         out[id(n)] = v
-    return out[id(expr)]
+    return out[id(order[-1])]
 
 
-def _random_values(symbols: set[sp.Basic], rng: random.Random, field: str) -> dict[sp.Basic, Any]:
+def _random_values(symbols: list[sp.Basic], rng: random.Random, field: str) -> dict[sp.Basic, Any]:
     if field == "mod":
         return {s: rng.randrange(1, PRIME) for s in symbols}
     return {s: Fraction(rng.randrange(1, 1000)) for s in symbols}
 
 
-def _value_at_random_point(expr: sp.Basic, rng: random.Random, field: str) -> Any:
-    syms = expr.free_symbols
+def _value_at_random_point(expr: "sp.Basic | Rational", rng: random.Random, field: str) -> Any:
+    r = expr if isinstance(expr, Rational) else Rational(expr)
     for _ in range(20):
         try:
-            return _evaluate(expr, _random_values(syms, rng, field), field)
+            return r.evaluate(_random_values(r.symbols, rng, field), field)
         except ZeroDenominator:
             continue
     raise Unsupported("every random point hit a zero denominator")
 
 
-def vanishes(expr: sp.Basic, rng: random.Random, offset: Fraction = Fraction(0)) -> bool:
+def vanishes(expr: "sp.Basic | Rational", rng: random.Random, offset: Fraction = Fraction(0)) -> bool:
     """Is ``expr - offset`` the zero rational function (error below 2^-ERROR_BITS)?"""
-    d = max(degree_bound(expr), 1)
+    r = expr if isinstance(expr, Rational) else Rational(expr)
+    d = max(r.degree(), 1)
     if d >= PRIME >> 10:
         raise Unsupported("degree too large for exact evaluation")
     trials = math.ceil(ERROR_BITS / (math.log2(PRIME) - math.log2(d)))
     c = offset.numerator * pow(offset.denominator, -1, PRIME) % PRIME
-    return all(_value_at_random_point(expr, rng, "mod") == c for _ in range(trials))
+    return all(_value_at_random_point(r, rng, "mod") == c for _ in range(trials))
 
 
 @contextmanager
@@ -252,7 +286,7 @@ class Prover:
             if expr.is_Rational or expr.is_zero is False:
                 return Decision("constant", "identical", expr)
         try:
-            r = self.atoms.rational(expr)
+            r = Rational(self.atoms.rational(expr))
             if vanishes(r, self.rng):
                 return Decision("zero", "exact evaluation")
             c = self.constant(r)
@@ -264,7 +298,7 @@ class Prover:
             return Decision("unknown")
         return self.simplified(expr)
 
-    def constant(self, r: sp.Basic) -> Fraction | None:
+    def constant(self, r: "sp.Basic | Rational") -> Fraction | None:
         """The value of r when r is a constant rational function, else None."""
         a, b = _value_at_random_point(r, self.rng, "mod"), _value_at_random_point(r, self.rng, "mod")
         if a != b:
