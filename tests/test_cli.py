@@ -221,3 +221,38 @@ def test_new_creates_missing_folders_and_titles_the_file(here: Path, capsys: pyt
     assert main(["new", "derivations/week_2-backprop"]) == 0
     text = (here / "derivations" / "week_2-backprop.toml").read_text()
     assert 'title  = "week 2 backprop"' in text
+
+
+# ---------------------------------------------------------------- pre-commit
+def test_the_pre_commit_hook_checks_derivation_files_but_not_pyproject() -> None:
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "symderiv")
+    assert hook["entry"] == "symderiv check" and hook["language"] == "python" and hook["pass_filenames"] is True
+    assert "symderiv = \"symderiv.cli:main\"" in (ROOT / "pyproject.toml").read_text()   # the entry's script
+
+    def selected(path: str) -> bool:
+        return bool(re.search(hook["files"], path)) and not re.search(hook["exclude"], path)
+
+    assert selected("derivations/week1.toml") and selected("softmax.toml")
+    assert not selected("pyproject.toml") and not selected("sub/pyproject.toml") and not selected("notes.md")
+    assert selected("derivations/not_pyproject.toml")
+
+
+# ---------------------------------------------------------------- the tutorial
+def test_the_tutorials_file_checks_as_the_tutorial_says(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tutorial = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", tutorial, re.S) if "[tool." not in b]
+    write(here / "sigmoid.toml", "\n".join(blocks))
+    code = main(["check", "--no-cache", "--format", "json", "sigmoid.toml"])
+    report = json.loads(capsys.readouterr().out)
+    got = {r["claim"]: (r["verdict"], r["ok"], r["failed_step"], r["line"]) for r in report["results"]}
+    shown = dict(re.findall(r"(?:ok  |FAIL) [A-Z]+ +(.+?)  [0-9.]+s  line (\d+)", tutorial))
+    assert code == 1
+    assert {name: (v, ok, step) for name, (v, ok, step, _) in got.items()} == {
+        "sigma'(x) = sigma(x)(1 - sigma(x))": ("proved", True, None),
+        "sigma', as written": ("proved", True, None),
+        "a known slip: the sign": ("refuted", True, 1),
+        "sigma', with a slip": ("refuted", False, 2),
+    }
+    assert shown and all(got[name][3] == int(line) for name, line in shown.items())   # the lines it prints
