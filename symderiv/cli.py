@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "else derivations/)")
     c.add_argument("--format", choices=FORMATS, default=None, help="report format (default: text)")
     c.add_argument("-o", "--output", type=Path, help="write the report to this file")
-    c.add_argument("--strict", action="store_true", default=None, help="only 'proved' is ok for a right claim")
+    c.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                   help="only 'proved' is ok for a right claim (--no-strict overrides strict = true in the config)")
     c.add_argument("--timeout", type=float, help="seconds per claim (default 20)")
     c.add_argument("--samples", type=int, help="numeric points per instantiation (default 20)")
     c.add_argument("--seed", type=int, help="random seed (default 0)")
@@ -124,7 +125,7 @@ def _check(args: argparse.Namespace) -> int:
     from .runner import InterruptedRun, UsageError, execute, plan
     from .workers import default_jobs
 
-    jobs = args.jobs or config.values.get("jobs") or default_jobs()
+    jobs = args.jobs if args.jobs is not None else (config.values.get("jobs") or default_jobs())
     if jobs < 1:
         print("symderiv: error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE

@@ -247,3 +247,16 @@ def test_python_dash_m_and_help() -> None:
 
 def test_main_without_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
+
+
+def test_no_strict_overrides_config_and_jobs_zero_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.symderiv]\nstrict = true\npaths = ["d"]\n')
+    (tmp_path / "d").mkdir()
+    # true where both sides are defined (x > 0), but not provable for a real x: numeric
+    (tmp_path / "d" / "n.toml").write_text(
+        '[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "log(x**2)"\nrhs = "2*log(x)"\n')
+    strict = run_cli(["check", "--format", "json"], cwd=tmp_path)
+    assert json.loads(strict.stdout)["results"][0]["verdict"] == "numeric"
+    assert strict.returncode == 1
+    assert run_cli(["check", "--no-strict"], cwd=tmp_path).returncode == 0
+    assert run_cli(["check", "-j", "0"], cwd=tmp_path).returncode == 2
