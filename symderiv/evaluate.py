@@ -191,6 +191,13 @@ def instances(used: set[str], program: Program, sizes: dict[str, int]) -> list[I
 
 
 # ---------------------------------------------------------------- the evaluator
+def _check_entries(what: str, shape: tuple[int, int]) -> None:
+    """Every value has at most MAX_ENTRIES entries: ``ones(10000, 10000)`` is an error, not 800 MB."""
+    if shape[0] * shape[1] > MAX_ENTRIES:
+        raise ShapeError(f"{what} would give a {shape[0]} x {shape[1]} array, {shape[0] * shape[1]} entries "
+                         f"(the limit is {MAX_ENTRIES})")
+
+
 class Evaluator:
     def __init__(self, backend: Backend, program: Program, env: dict[str, np.ndarray], inst: Instance) -> None:
         self.B, self.program, self.env, self.inst = backend, program, env, inst
@@ -239,6 +246,7 @@ class Evaluator:
             if a.shape[1] != b.shape[0]:
                 raise ShapeError(f"operator @: shapes {a.shape} and {b.shape} do not match "
                                  f"({a.shape[1]} columns against {b.shape[0]} rows)")
+            _check_entries("operator @", (a.shape[0], b.shape[1]))
             return self.B.matmul(a, b)
         if a.shape != b.shape and a.shape != (1, 1) and b.shape != (1, 1):
             hint = "; use @ for a matrix product" if op == "*" and a.shape[1] == b.shape[0] else ""
@@ -293,6 +301,7 @@ class Evaluator:
                 values.append(v)
                 shapes.append(v)
         shape = f.shape(*shapes)
+        _check_entries(f"{n.fn}()", shape)
         impl = f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
         out = impl(self.B, *values)
         if out.shape != shape:
@@ -327,6 +336,7 @@ class Evaluator:
             return out
         if 1 not in f0.shape or 1 not in shape:
             raise ShapeError(f"{what}: f and x must be vectors, got shapes {f0.shape} and {shape}")
+        _check_entries(what, (f0.size, len(positions)))
         cols = [self.B.partial(self, n.f, n.var, p, f0).reshape(-1) for p in positions]
         out = self.B.full((f0.size, len(positions)), self.B.zero)
         for j, c in enumerate(cols):

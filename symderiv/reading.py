@@ -9,7 +9,9 @@ other problems (an unknown top-level field, a bad ``[check]`` value) are in
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,8 @@ from typing import Any
 
 MAX_FILE_BYTES = 2_000_000
 MAX_DIM_LITERAL = 10_000
+MAX_TIMEOUT = 3600.0     # seconds per claim: no file can make a grading run wait for ever (inf, 1e300)
+MAX_TOLERANCE = 0.1      # rtol/atol above this would make the numeric spot check meaningless
 
 TOP_FIELDS = {"title", "source", "symbols", "define", "claim", "check"}
 CLAIM_FIELDS = {"name", "lhs", "rhs", "steps", "expect", "note", "tex"}
@@ -114,15 +118,15 @@ class _Lines:
 
 
 def read_file(path: str | Path) -> Document:
+    """Read a derivation file; never blocks on a FIFO or device, never reads more than the size limit."""
     p = Path(path)
     name = str(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return Document(name, p.name, fatal=f"{name}:1: file too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
-        data = p.read_bytes()
+        data = _read_bounded(p)
     except OSError as e:
         return Document(name, p.name, fatal=f"{name}:1: cannot read the file: {e.strerror or e}")
+    except _Refused as e:
+        return Document(name, p.name, fatal=f"{name}:1: {e}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -131,13 +135,50 @@ def read_file(path: str | Path) -> Document:
     return read_text(text, name)
 
 
+class _Refused(Exception):
+    """Not read: not a regular file (a FIFO would block, /dev/zero never ends), or too large."""
+
+
+_NOT_REGULAR = "not a regular file (a folder, FIFO, device or socket); give a derivation .toml file"
+_TOO_LARGE = f"file too large (more than {MAX_FILE_BYTES} bytes)"
+
+
+def _read_bounded(p: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, read without blocking or overreading."""
+    if not stat.S_ISREG(os.stat(p).st_mode):
+        raise _Refused(_NOT_REGULAR)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(p, flags)
+    try:
+        st = os.fstat(fd)          # the file may have been swapped since the first look
+        if not stat.S_ISREG(st.st_mode):
+            raise _Refused(_NOT_REGULAR)
+        if st.st_size > MAX_FILE_BYTES:
+            raise _Refused(_TOO_LARGE)
+        chunks, total = [], 0
+        while total <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > MAX_FILE_BYTES:      # a /proc-style file whose size says 0
+            raise _Refused(_TOO_LARGE)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_text(text: str, name: str = "<text>") -> Document:
     title_default = Path(name).name
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        return Document(name, title_default, fatal=f"{name}:1: {_TOO_LARGE}")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        line = m.group(1) if m else "1"
+        at_end = "(at end of document)" in str(e)      # a truncated file: its last line, not line 1
+        line = m.group(1) if m else str(len(text.splitlines()) or 1) if at_end else "1"
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "invalid TOML"
         return Document(name, title_default, fatal=f"{name}:{line}: TOML syntax error: {msg}")
     except (RecursionError, MemoryError):
@@ -348,8 +389,13 @@ def check_value(key: str, v: Any, dims: set[str] | None) -> Any:
         return v
     if not isinstance(v, (int, float)) or isinstance(v, bool):
         raise ValueError(f"{key} must be a number")
-    if key == "timeout" and not v > 0:
-        raise ValueError("timeout must be a positive number of seconds")
-    if v < 0 or v != v:
+    if v != v or v in (float("inf"), float("-inf")):
+        raise ValueError(f"{key} must be a finite number")
+    if key == "timeout":
+        if not 0 < v <= MAX_TIMEOUT:
+            raise ValueError(f"timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}")
+    elif v < 0:
         raise ValueError(f"{key} must not be negative")
+    elif v > MAX_TOLERANCE:
+        raise ValueError(f"{key} must be at most {MAX_TOLERANCE:g}: a looser tolerance is no check at all")
     return float(v)
