@@ -145,7 +145,11 @@ _TOO_LARGE = f"file too large (more than {MAX_FILE_BYTES} bytes)"
 
 def _read_bounded(p: Path) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES, read without blocking or overreading."""
-    if not stat.S_ISREG(os.stat(p).st_mode):
+    mode = os.stat(p).st_mode
+    if stat.S_ISDIR(mode):
+        os.listdir(p)               # the reason it could not be searched, as an OSError
+        raise _Refused("a folder that could not be searched for derivation files")
+    if not stat.S_ISREG(mode):
         raise _Refused(_NOT_REGULAR)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(p, flags)

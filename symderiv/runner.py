@@ -31,14 +31,16 @@ def collect(paths: list[Path]) -> list[Path]:
     """Derivation files under the paths: files as given, folders searched for ``*.toml``.
 
     In folders, hidden entries and ``pyproject.toml`` are skipped and symbolic links
-    to folders are not followed (so a link loop cannot trap the search).
+    to folders are not followed (so a link loop cannot trap the search); a folder that
+    cannot be searched is kept, so that reading it reports the error.
     """
     found: list[Path] = []
     for p in paths:
         if p.is_file():
             found.append(p)
         elif p.is_dir():
-            for root, dirs, files in os.walk(p, followlinks=False):
+            # a folder that cannot be searched is reported (as an error row), never silently skipped
+            for root, dirs, files in os.walk(p, followlinks=False, onerror=lambda e: found.append(Path(e.filename))):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
                     if f.endswith(".toml") and not f.startswith(".") and f != "pyproject.toml":

@@ -477,3 +477,26 @@ def test_200_files_of_which_20_hostile_in_one_run(work: Path, tmp_path: Path) ->
             assert r["verdict"] == want and r["ok"], r
     assert report["summary"]["ok"] == 180
     assert snapshot(tmp_path) == before
+
+
+def test_a_folder_that_cannot_be_searched_is_an_error_not_a_silent_gap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from symderiv import runner
+
+    (tmp_path / "a.toml").write_text(HEAD + GOOD_CLAIM)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "b.toml").write_text(HEAD + GOOD_CLAIM)
+    real_scandir, real_listdir = os.scandir, os.listdir
+
+    def denied(path: object = ".") -> object:     # what a folder without read permission gives
+        if Path(str(path)) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", denied)
+    monkeypatch.setattr(os, "listdir", lambda path=".": denied(path) and real_listdir(path))
+    docs, tasks = runner.plan([tmp_path], Settings())
+    assert [Path(d.path).name for d in docs] == ["a.toml", "locked"]
+    assert docs[1].fatal == f"{locked}:1: cannot read the file: Permission denied"
+    assert len(tasks) == 1
