@@ -280,15 +280,25 @@ def test_a_memory_bomb_or_a_dead_worker_costs_that_claim_alone(monkeypatch: pyte
 
 
 # ------------------------------------------------------------------ Ctrl-C
+def _wait_for_workers(proc: subprocess.Popen[str]) -> None:
+    """Until the process has forked its workers (Linux /proc); else return at once."""
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    while children.exists() and proc.poll() is None:
+        if children.read_text().split():
+            return
+        time.sleep(0.1)
+
+
 def test_ctrl_c_prints_what_was_checked_so_far_and_exits_non_zero(work: Path, tmp_path: Path) -> None:
     f = tmp_path / "slow.toml"
     f.write_text(RUNAWAY)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    wait = 4.0
+    wait = 2.0
     while True:
         proc = subprocess.Popen([sys.executable, "-m", "symderiv", "check", str(f), "--format", "json",
                                  "--no-cache", "-j", "1", "--timeout", "600"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work, env=env)
+        _wait_for_workers(proc)     # the run has started (a SIGINT during imports is another story)
         time.sleep(wait)            # not an assertion: waits until the first claim is probably done
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=600)
