@@ -110,3 +110,15 @@ def test_the_bench_counts_a_short_run_as_sound() -> None:
     counts, failures = fuzz.run(examples=12, seed_value=1, hang=600)
     assert failures == [] and counts["examples"] >= 1
     assert counts["crash"] == counts["hang"] == counts["unsound"] == 0
+
+
+def test_the_soundness_checks_would_see_an_unsound_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    e = fuzz.Expr("exp(x)", lambda x, p, v: 2.0)
+    monkeypatch.setattr(fuzz, "verdict", lambda text, timeout=4.0: "proved")
+    assert fuzz.outcome_shifted(e, Fraction(1, 10 ** 12)) == "unsound"
+    assert fuzz.outcome_doubled(e) == "unsound"
+    monkeypatch.setattr(fuzz, "verdict", lambda text, timeout=4.0: "refuted")
+    assert fuzz.outcome_same(e) == "unsound"
+    assert fuzz.outcome_identity(e, e, 0, e, None) == "unsound"
+    monkeypatch.setattr(fuzz, "verdict", lambda text, timeout=4.0: "error")
+    assert fuzz.outcome_same(e) == "crash"
