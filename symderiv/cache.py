@@ -107,12 +107,19 @@ def _source_fingerprint() -> str:
 
 
 def environment() -> dict[str, str]:
-    import numpy
-    import sympy
+    """Versions that can change a verdict, read without importing SymPy or numpy (a warm run needs neither)."""
+    from importlib.metadata import PackageNotFoundError, version
 
     from . import __version__
-    return {"symderiv": __version__, "source": _source_fingerprint(), "sympy": sympy.__version__,
-            "numpy": numpy.__version__, "python": sys.version, "format": str(FORMAT)}
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "absent"
+
+    return {"symderiv": __version__, "source": _source_fingerprint(), "sympy": installed("sympy"),
+            "numpy": installed("numpy"), "python": sys.version, "format": str(FORMAT)}
 
 
 def claim_key(doc: Document, index: int, settings: Settings, env: dict[str, str]) -> str:

@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .config import FORMATS
+from . import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "junit", "github", "sarif", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +40,7 @@ def _sizes(text: str) -> dict[str, tuple[int, ...]]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="symderiv", description="Verify handwritten derivations: each step proved or refuted.")
-    p.add_argument("--version", action="version", version=f"symderiv {_version()}")
+    p.add_argument("--version", action="version", version=f"symderiv {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     c = sub.add_parser("check", help="check derivation files", description="Prove or refute every claim.")
@@ -74,13 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("action", choices=["clear"], help="clear: delete .symderiv_cache/")
     return p
 
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("symderiv")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from .reading import CheckSettings, check_value
+from .cli import FORMATS
 
 TOOL_FIELDS = {"paths", "sizes", "samples", "seed", "rtol", "atol", "timeout", "strict", "format", "jobs"}
-FORMATS = ("text", "json", "junit", "github", "sarif", "html")
 
 
 class ConfigError(ValueError):

@@ -136,7 +136,8 @@ def _fraction(c: Fraction) -> str:
 
 
 WITNESS_SECONDS = 3.0      # at most this long looking for a simpler witness
-READABLE_SECONDS = 0.5     # at most this long simplifying one exact value for display
+READABLE_OPS = 60          # simplify an exact value for display only when it is this small...
+READABLE_SECONDS = 5.0     # ...and give up after this long (a safety net: the size bound keeps reports reproducible)
 MAX_CANDIDATES = 60
 
 
@@ -284,7 +285,7 @@ def _real_number(e: Any) -> bool:
 def _readable(e: Any) -> str:
     """The exact value in its shortest form that SymPy finds within a short budget."""
     raw = str(e)
-    if e.is_Rational:
+    if e.is_Rational or sp.count_ops(e) > READABLE_OPS:
         return raw
     try:
         with budget(READABLE_SECONDS):

@@ -116,10 +116,9 @@ def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
         lines.append(Text(f"    tex: {' '.join(r.tex)}", style="dim"))
     for k, step in enumerate(r.steps):
         s = by_index.get(k)
-        if k == 0:
+        if s is None:          # step 0, or a claim that could not be checked (error)
             mark, style = " ", ""
         else:
-            assert s is not None
             mark, style = MARK[s.verdict], STYLE[s.verdict]
         wrong = r.failed_step == k
         line = Text(f"  {mark} ", style=style)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Callable
 
-from .checking import check_claim
 from .config import Settings
 from .reading import Document
 from .results import ClaimResult, Verdict
@@ -35,6 +34,8 @@ class Task:
 
 def check_inline(task: Task) -> ClaimResult:
     """Check one claim in this process (no time limit): for tests and debugging."""
+    from .checking import check_claim
+
     start = time.monotonic()
     last: ClaimResult | None = None
     for last in check_claim(task.doc, task.index, task.settings):
@@ -44,6 +45,8 @@ def check_inline(task: Task) -> ClaimResult:
 
 
 def _serve(conn: Connection, memory: int | None) -> None:
+    from .checking import check_claim   # already imported by the parent when the worker was forked
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory:
         try:
@@ -118,6 +121,8 @@ def run_tasks(tasks: list[Task], jobs: int, on_result: Callable[[int, ClaimResul
     results: list[ClaimResult | None] = [None] * len(tasks)
     if not tasks:
         return results
+    from . import checking  # noqa: F401  (import SymPy once, before forking, so every worker starts warm)
+
     ctx = _context()
     pool = [_Worker(ctx, memory) for _ in range(max(1, min(jobs, len(tasks))))]
     queue = list(range(len(tasks)))[::-1]

@@ -260,3 +260,24 @@ def test_no_strict_overrides_config_and_jobs_zero_is_a_usage_error(tmp_path: Pat
     assert strict.returncode == 1
     assert run_cli(["check", "--no-strict"], cwd=tmp_path).returncode == 0
     assert run_cli(["check", "-j", "0"], cwd=tmp_path).returncode == 2
+
+
+def test_verbose_report_of_an_error_claim(tmp_path: Path) -> None:
+    f = tmp_path / "u.toml"
+    f.write_text('[symbols]\nx = "scalar"\n[[claim]]\nname = "u"\nlhs = "x"\nrhs = "nosuchname"\n')
+    proc = run_cli(["check", str(f), "-v", "--no-cache"])
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "unknown name 'nosuchname'" in proc.stdout
+
+
+def test_help_and_a_fully_cached_run_do_not_import_sympy(tmp_path: Path) -> None:
+    f = tmp_path / "d.toml"
+    f.write_text('[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "x + x"\nrhs = "2*x"\n')
+    assert run_cli(["check", str(f)], cwd=tmp_path).returncode == 0          # fills the cache
+    probe = ("import sys, contextlib, io\nfrom symderiv.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+             f"    code = main(['check', {str(f)!r}])\n"
+             "print(code, 'sympy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert out.stdout.split() == ["0", "False"], out.stderr
