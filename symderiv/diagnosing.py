@@ -135,10 +135,11 @@ def _fraction(c: Fraction) -> str:
     return str(c.numerator) if c.denominator == 1 else f"{c.numerator}/{c.denominator}"
 
 
-WITNESS_SECONDS = 3.0      # at most this long looking for a simpler witness
+WITNESS_SECONDS = 10.0     # a safety net only: MAX_CANDIDATES bounds the search, so reports are reproducible
 READABLE_OPS = 60          # simplify an exact value for display only when it is this small...
 READABLE_SECONDS = 5.0     # ...and give up after this long (a safety net: the size bound keeps reports reproducible)
-MAX_CANDIDATES = 60
+MAX_CANDIDATES = 12
+MAX_SEARCH_NODES = 2_000   # steps larger than this (as trees) keep the numeric check's floating-point values (evalf is slow)
 
 
 def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance | None,
@@ -164,7 +165,10 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
             return cex
         syms = free_symbols(ev.env)
         best: _Witness | None = None
-        for cand in _candidates(program, used, inst, point):
+        candidates = _candidates(program, used, inst, point)
+        if _tree_size(list(a.flat) + list(b.flat), MAX_SEARCH_NODES) >= MAX_SEARCH_NODES:
+            candidates = []
+        for cand in candidates:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
@@ -188,6 +192,20 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
                    lhs=float(sp.N(best.lhs, 17)), rhs=float(sp.N(best.rhs, 17)), exact=exact,
                    lhs_exact=lhs_text if exact else None, rhs_exact=rhs_text if exact else None,
                    difference=str(gap) if gap.is_Rational else repr(float(sp.N(gap, 17))))
+
+
+def _tree_size(exprs: list[Any], cap: int) -> int:
+    """The number of nodes of the expressions as trees (shared pieces counted at each use), up to ``cap``.
+
+    That, not the number of distinct nodes, is what printing and ``evalf`` walk.
+    """
+    count = 0
+    stack = list(exprs)
+    while stack and count < cap:
+        e = stack.pop()
+        count += 1
+        stack.extend(getattr(e, "args", ()))
+    return count
 
 
 @dataclass(frozen=True)
