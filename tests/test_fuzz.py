@@ -96,7 +96,9 @@ def test_e_equals_twice_e_is_refuted_when_e_is_not_zero(e: object) -> None:
 @given(fuzz.exprs, fuzz.exprs, st.integers(0, len(fuzz.IDENTITIES) - 1), fuzz.exprs, st.none() | fuzz.tiny_constants)
 def test_a_claim_and_its_rewrite_by_an_identity_agree(a: object, b: object, k: int, t: object,
                                                       shift: Fraction | None) -> None:
-    assert fuzz.outcome_identity(a, b, k, t, shift) == "ok", (a.text, b.text, k, t.text, shift)  # type: ignore[attr-defined]
+    # "blind" (a false claim rated numeric) is reported by the bench, not failed here
+    assert fuzz.outcome_identity(a, b, k, t, shift) in ("ok", "blind", "weak"), \
+        (a.text, b.text, k, t.text, shift)  # type: ignore[attr-defined]
 
 
 def test_the_smallest_shift_is_refuted_and_a_true_claim_is_not() -> None:
@@ -122,3 +124,6 @@ def test_the_soundness_checks_would_see_an_unsound_verdict(monkeypatch: pytest.M
     assert fuzz.outcome_identity(e, e, 0, e, None) == "unsound"
     monkeypatch.setattr(fuzz, "verdict", lambda text, timeout=4.0: "error")
     assert fuzz.outcome_same(e) == "crash"
+    monkeypatch.setattr(fuzz, "verdict", lambda text, timeout=4.0: "numeric")
+    assert fuzz.outcome_shifted(e, Fraction(1, 10 ** 12)) == "unsound"
+    assert fuzz.outcome_identity(e, e, 0, e, Fraction(1, 10 ** 12)) == "blind"
