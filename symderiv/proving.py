@@ -6,8 +6,9 @@
    non-rational piece is replaced by a fresh symbol (the same piece always by the
    same symbol; ``exp(a + 2b)`` becomes ``E_a * E_b**2``, ``exp(-a)`` becomes
    ``1/E_a``; polynomial terms of an exponent are expanded first, other terms are
-   kept whole, which can only lose a proof, never make one), which leaves a
-   rational function R of symbols.  If R is the zero
+   kept whole, which can only lose a proof, never make one; ``log(e^a * y)``
+   becomes ``a + log(y)`` when a is real wherever defined, exact for the principal
+   logarithm whatever y's sign), which leaves a rational function R of symbols.  If R is the zero
    rational function, the difference is zero wherever it is defined.  R is
    evaluated *exactly*, in integers modulo the prime p = 2^61 - 1, at independent
    uniformly random points.  When R is not zero its numerator, of total degree at
@@ -97,7 +98,26 @@ class Atoms:
             return self.atom(e)
         if isinstance(e, sp.exp):
             return self._exp(e)
+        if isinstance(e, sp.log):
+            return self._log(e)
         return self.atom(e)
+
+    def _log(self, e: sp.Basic) -> sp.Basic:
+        """log(exp(a1) * ... * exp(ak) * y) = a1 + ... + ak + log(y), for real a_i and any y != 0.
+
+        Multiplying by e^a > 0 does not change y's argument, so the identity holds for
+        the principal logarithm whatever the sign of y; it needs every a_i real,
+        which ``_real_form`` only grants to expressions that are real wherever defined.
+        """
+        factors = sp.Mul.make_args(e.args[0])
+        exps = [f for f in factors if isinstance(f, sp.exp) and _real_form(f.args[0])]
+        if not exps:
+            return self.atom(e)
+        rest = [f for f in factors if not (isinstance(f, sp.exp) and _real_form(f.args[0]))]
+        parts = [self.rational(f.args[0]) for f in exps]
+        if rest:
+            parts.append(self.atom(sp.log(sp.Mul(*rest))))
+        return sp.Add(*parts, evaluate=False)
 
     def _exp(self, e: sp.Basic) -> sp.Basic:
         arg = _expand_polynomial_terms(e.args[0])
@@ -111,6 +131,23 @@ class Atoms:
                 a = self.atom(("exp", abs(c) * m))
                 factors.append(a if c > 0 else sp.Pow(a, -1, evaluate=False))
         return sp.Mul(*factors, evaluate=False)
+
+
+def _real_form(e: sp.Basic) -> bool:
+    """Is ``e`` real wherever it is defined: real symbols, rationals, + * integer powers, exp?"""
+    if e.is_Symbol:
+        return bool(e.is_real)
+    if e.is_Rational:
+        return True
+    if e.is_NumberSymbol:
+        return bool(e.is_real)
+    if e.is_Add or e.is_Mul:
+        return all(_real_form(a) for a in e.args)
+    if e.is_Pow:
+        return bool(e.exp.is_Integer) and _real_form(e.base)
+    if isinstance(e, sp.exp):
+        return _real_form(e.args[0])
+    return False
 
 
 def _expand_polynomial_terms(arg: sp.Basic) -> sp.Basic:
