@@ -84,7 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     if args.command == "check":
-        return _check(args)
+        try:
+            return _check(args)
+        except KeyboardInterrupt:    # before the workers started (reading files, importing SymPy)
+            print("symderiv: interrupted before any claim was checked", file=sys.stderr)
+            return EXIT_FAIL
     if args.command == "explain":
         from .explaining import explain
         return explain(args.file, args.claim)

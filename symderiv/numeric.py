@@ -10,9 +10,10 @@ domain and is skipped.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -94,15 +95,16 @@ def _fraction_text(x: Fraction) -> str | int:
     return int(x) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
 
 
-def sample_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> list[Point]:
+def sample_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> Iterator[Point]:
+    """The points of one instantiation, made one at a time (``count`` x the arrays' size may be large)."""
     from .arrays import onehot_rows
 
     arrays = [n for n in sorted(used) if program.symbols[n].kind in ("scalar", "positive", "vector", "matrix")]
     fixed = {n: onehot_rows(NUMERIC, shape_of(program.symbols[n], inst.sizes), inst.indices[n])
              for n in sorted(used) if program.symbols[n].kind == "onehot_rows"}
-    key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[hash(str(v)) & 0xFFFF for v in inst.indices.values()]]
+    # crc32, not hash(): str hashes are salted per process, and a report must not change between runs
+    key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[zlib.crc32(str(v).encode()) for v in inst.indices.values()]]
     rng = np.random.default_rng(key)
-    points: list[Point] = []
     for p in range(count):
         values, exact = dict(fixed), {}
         k = 0
@@ -121,8 +123,7 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
                 values[name] = fr.astype(float)
             else:
                 values[name] = rng.uniform(0.2, 3.0, shape) if positive else rng.uniform(-2.0, 2.0, shape)
-        points.append(Point(values, exact if p < SIMPLE_PATTERNS else None))
-    return points
+        yield Point(values, exact if p < SIMPLE_PATTERNS else None)
 
 
 def evaluate(program: Program, node: Node, inst: Instance, point: Point,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -297,3 +298,21 @@ def test_help_and_a_fully_cached_run_do_not_import_sympy(tmp_path: Path) -> None
              "print(code, 'sympy' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert out.stdout.split() == ["0", "False"], out.stderr
+
+
+def test_numeric_points_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
+    """The same file gives the same spot-check points in every run (str hashes are salted per process)."""
+    f = tmp_path / "r.toml"
+    f.write_text('[symbols]\nn = "dim"\nv = "vector(n)"\ni = "index(n)"\n[[claim]]\nname = "c"\n'
+                 'lhs = "v[i]"\nrhs = "v[i]"\n')
+    probe = ("import sys\nfrom symderiv.reading import read_file\nfrom symderiv.evaluate import Program, instances\n"
+             "from symderiv.numeric import sample_points\n"
+             f"doc = read_file({str(f)!r}); prog = Program.build(doc)\n"
+             "inst = instances({'n', 'v', 'i'}, prog, {'n': 3})[2]\n"
+             "print([p.values['v'].tolist() for p in sample_points(prog, {'n', 'v', 'i'}, inst, 6, 0)][-1])\n")
+    outs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outs.add(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                                timeout=600).stdout)
+    assert len(outs) == 1 and "[" in outs.pop()
