@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from symderiv import check_text, workers
+from symderiv import check_text, checking, workers
 from symderiv.config import Settings
 from symderiv.reading import read_text
 
@@ -258,14 +258,14 @@ def _bombing_check_claim(doc, index, settings):  # type: ignore[no-untyped-def]
     yield from _REAL_CHECK_CLAIM(doc, index, settings)
 
 
-_REAL_CHECK_CLAIM = workers.check_claim
+_REAL_CHECK_CLAIM = checking.check_claim
 
 
 @pytest.mark.skipif(workers._context().get_start_method() != "fork",
                     reason="the fault is injected by patching the parent before the workers fork")
 def test_a_memory_bomb_or_a_dead_worker_costs_that_claim_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("resource")
-    monkeypatch.setattr(workers, "check_claim", _bombing_check_claim)
+    monkeypatch.setattr(checking, "check_claim", _bombing_check_claim)
     names = ["ok 1", "bomb", "ok 2", "dies", "ok 3"]
     text = HEAD + "".join(f'\n[[claim]]\nname = "{n}"\nlhs = "x + x"\nrhs = "2 * x"\n' for n in names)
     doc = read_text(text, "m.toml")
