@@ -164,10 +164,10 @@ def _expand_polynomial_terms(arg: sp.Basic) -> sp.Basic:
     return sp.Add(*[sp.expand(t) if t.is_polynomial() else t for t in terms])
 
 
-def _post_order(expr: sp.Basic) -> Iterator[sp.Basic]:
-    """Each distinct node once, children before parents, without recursion."""
+def _post_order(*roots: sp.Basic) -> Iterator[sp.Basic]:
+    """Each distinct node of the roots once, children before parents, without recursion."""
     seen: set[int] = set()
-    stack: list[tuple[sp.Basic, bool]] = [(expr, False)]
+    stack: list[tuple[sp.Basic, bool]] = [(r, False) for r in reversed(roots)]
     while stack:
         node, ready = stack.pop()
         if ready:
@@ -183,8 +183,13 @@ def _post_order(expr: sp.Basic) -> Iterator[sp.Basic]:
 
 def degree_bound(expr: sp.Basic, order: list[sp.Basic] | None = None) -> int:
     """A bound on the total degree of the numerator of ``expr`` (a rational function)."""
+    return _degrees(order if order is not None else list(_post_order(expr)))[id(expr)][0]
+
+
+def _degrees(order: list[sp.Basic]) -> dict[int, tuple[int, int]]:
+    """Bounds on the total degrees of (numerator, denominator) of every node, by id."""
     deg: dict[int, tuple[int, int]] = {}
-    for n in order if order is not None else _post_order(expr):
+    for n in order:
         if n.is_Symbol:
             d = (1, 0)
         elif n.is_Rational:
@@ -203,7 +208,7 @@ def degree_bound(expr: sp.Basic, order: list[sp.Basic] | None = None) -> int:
         else:
             raise Unsupported(type(n).__name__)
         deg[id(n)] = d
-    return deg[id(expr)][0]
+    return deg
 
 
 class Rational:
@@ -225,6 +230,11 @@ class Rational:
 def _evaluate(order: list[sp.Basic], values: dict[sp.Basic, Any], field: str) -> Any:
     """Exact value of a rational expression (given as its post-order): modulo PRIME (field "mod")
     or as a Fraction."""
+    return _evaluate_nodes(order, values, field)[id(order[-1])]
+
+
+def _evaluate_nodes(order: list[sp.Basic], values: dict[sp.Basic, Any], field: str) -> dict[int, Any]:
+    """The exact value of every node, by id (``order``: children before parents)."""
     out: dict[int, Any] = {}
     mod = field == "mod"
     for n in order:
@@ -254,7 +264,7 @@ def _evaluate(order: list[sp.Basic], values: dict[sp.Basic, Any], field: str) ->
         else:
             raise Unsupported(type(n).__name__)
         out[id(n)] = v
-    return out[id(order[-1])]
+    return out
 
 
 def _random_values(symbols: list[sp.Basic], rng: random.Random, field: str) -> dict[sp.Basic, Any]:
@@ -334,6 +344,50 @@ class Prover:
         if not use_simplify:
             return Decision("unknown")
         return self.simplified(expr)
+
+    def zeros(self, exprs: list[sp.Basic]) -> list[bool]:
+        """Which expressions are shown identically zero by the exact stage, tested together.
+
+        All of them are evaluated at the same random points with one memo, so a piece
+        shared between entries (a softmax denominator) is evaluated once per point.
+        Each expression's own test is exactly the one ``vanishes`` makes (uniform random
+        points, trials from its degree bound), so each "zero" keeps its error bound of
+        2^-ERROR_BITS.  False means "not shown here": ``decide`` says what it is.
+        """
+        shown = [e == 0 for e in exprs]
+        roots: dict[int, sp.Basic] = {}
+        for i, e in enumerate(exprs):
+            if not shown[i] and not e.is_number:
+                try:
+                    roots[i] = self.atoms.rational(e)
+                except (Unsupported, RecursionError):
+                    pass
+        if not roots:
+            return shown
+        try:
+            order = list(_post_order(*roots.values()))
+            degrees = _degrees(order)
+            d = max(max(degrees[id(r)][0], 1) for r in roots.values())
+            if d >= PRIME >> 10:
+                return shown
+            trials = math.ceil(ERROR_BITS / (math.log2(PRIME) - math.log2(d)))
+            symbols = [n for n in order if n.is_Symbol]
+            alive = dict(roots)
+            for _ in range(trials):
+                for _attempt in range(20):
+                    try:
+                        values = _evaluate_nodes(order, _random_values(symbols, self.rng, "mod"), "mod")
+                        break
+                    except ZeroDenominator:
+                        continue
+                else:
+                    return shown
+                alive = {i: r for i, r in alive.items() if values[id(r)] == 0}
+        except (Unsupported, RecursionError):
+            return shown
+        for i in alive:
+            shown[i] = True
+        return shown
 
     def constant(self, r: "sp.Basic | Rational") -> Fraction | None:
         """The value of r when r is a constant rational function, else None."""
