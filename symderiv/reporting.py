@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from .mathml import format_value
 from .results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
 STYLE = {
@@ -36,14 +37,6 @@ def describe_step(s: StepResult) -> str:
         return s.diagnosis_detail or s.diagnosis or ""
 
 
-def _value(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    return str(v)
-
-
 def _shape(shape: Sequence[int]) -> str:
     return " x ".join(str(s) for s in shape)
 
@@ -53,22 +46,22 @@ def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = 
     this = f"step {k}" if k is not None else "this step"
     before = f"step {k - 1}" if k is not None else "the step before"
     head = Text(f"{indent}counterexample", style="bold")
-    where = [f"{n} = {v}" for n, v in c.sizes.items()] + [f"{n} = {_value(v)}" for n, v in c.indices.items()]
+    where = [f"{n} = {v}" for n, v in c.sizes.items()] + [f"{n} = {format_value(v)}" for n, v in c.indices.items()]
     head.append(f" at {', '.join(where)}" if where else "")
     lines = [head]
     if c.lhs_shape is not None:
         lines.append(Text(f"{indent}  {before} is {_shape(c.lhs_shape)}, {this} is {_shape(c.rhs_shape or ())}"))
         return lines
     if c.point:
-        lines.append(Text(f"{indent}  at " + ", ".join(f"{n} = {_value(v)}" for n, v in c.point.items())))
+        lines.append(Text(f"{indent}  at " + ", ".join(f"{n} = {format_value(v)}" for n, v in c.point.items())))
     elif c.difference is not None:
         lines.append(Text(f"{indent}  (the difference is the same constant at every point)"))
     entry = f"[{c.entry[0]}, {c.entry[1]}]" if c.entry is not None else ""
     width = max(len(before), len(this)) + len(entry)
     for name, val, exact in ((before, c.lhs, c.lhs_exact), (this, c.rhs, c.rhs_exact)):
-        t = Text(f"{indent}  {(name + entry).ljust(width)} = {exact or _value(val)}")
+        t = Text(f"{indent}  {(name + entry).ljust(width)} = {exact or format_value(val)}")
         if exact and isinstance(val, float) and not _RATIONAL.fullmatch(exact):
-            t.append(f"  (≈ {_value(val)})", style="dim")
+            t.append(f"  (≈ {format_value(val)})", style="dim")
         lines.append(t)
     if c.difference:
         lines.append(Text(f"{indent}  difference ({this} minus {before}) = {c.difference}"))
