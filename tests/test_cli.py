@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from samples import GOOD
+
 from symderiv.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,16 +30,6 @@ steps = ["diff(sigma(x), x)", "exp(-x) / (1 + exp(-x))**2", "sigma(x) * (1 - sig
 name = "[red]a wrong claim[/red]"
 lhs  = "diff(sigma(x), x)"
 rhs  = "-sigma(x) * (1 - sigma(x))"
-"""
-
-GOOD = """
-[symbols]
-x = "scalar"
-
-[[claim]]
-name = "sigma"
-lhs  = "sigma(x)"
-rhs  = "1 / (1 + exp(-x))"
 """
 
 ANY_ESCAPE = re.compile(r"\x1b[\[\]()]")

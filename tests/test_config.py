@@ -8,28 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from samples import GOOD as QUICK
+from samples import NUMERIC
+
 from symderiv.cli import main
-
-# relu(x) = (x + |x|)/2 is true but not proved symbolically: its verdict is `numeric`
-NUMERIC = """
-[symbols]
-x = "scalar"
-
-[[claim]]
-name = "relu by abs"
-lhs  = "relu(x)"
-rhs  = "(x + abs(x)) / 2"
-"""
-
-QUICK = """
-[symbols]
-x = "scalar"
-
-[[claim]]
-name = "sigma"
-lhs  = "sigma(x)"
-rhs  = "1 / (1 + exp(-x))"
-"""
 
 # false at every size: the counterexample says at which size it was found
 SIZED = """

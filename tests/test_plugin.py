@@ -8,6 +8,7 @@ import pytest
 import symderiv.formats  # noqa: F401
 import symderiv.runner  # noqa: F401
 import symderiv.workers  # noqa: F401
+from samples import NUMERIC
 
 GOOD = """
 title = "sigmoid"
@@ -128,16 +129,6 @@ def test_with_no_path_the_configured_paths_are_collected(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(["*proofs/good.toml::definition PASSED*"])
     assert "bad.toml" not in result.stdout.str()
 
-
-NUMERIC = """
-[symbols]
-x = "scalar"
-
-[[claim]]
-name = "relu by abs"
-lhs  = "relu(x)"
-rhs  = "(x + abs(x)) / 2"
-"""
 
 
 def test_a_numeric_claim_passes_and_fails_under_strict(pytester: pytest.Pytester) -> None:
