@@ -15,7 +15,8 @@ from typing import Any
 from .reading import CheckSettings, check_value
 from .cli import FORMATS
 
-TOOL_FIELDS = {"paths", "sizes", "samples", "seed", "rtol", "atol", "timeout", "strict", "format", "jobs"}
+TOOL_FIELDS = {"paths", "sizes", "samples", "seed", "rtol", "atol", "timeout", "max_timeout", "strict", "format",
+               "jobs"}
 
 
 class ConfigError(ValueError):
@@ -31,13 +32,16 @@ class Settings:
     atol: float = 1e-9
     timeout: float = 20.0
     strict: bool = False
+    max_timeout: float | None = None   # the grader's cap: no file's own [check] timeout may exceed it
 
     def for_file(self, check: CheckSettings) -> "Settings":
-        """These settings with a file's own ``[check]`` table applied on top."""
+        """These settings with a file's own ``[check]`` table applied on top (its timeout capped)."""
         changes: dict[str, Any] = {k: getattr(check, k) for k in ("samples", "seed", "rtol", "atol", "timeout")
                                    if getattr(check, k) is not None}
         if check.sizes:
             changes["sizes"] = {**self.sizes, **check.sizes}
+        if self.max_timeout is not None:
+            changes["timeout"] = min(changes.get("timeout", self.timeout), self.max_timeout)
         return replace(self, **changes)
 
 
@@ -129,11 +133,16 @@ def _validate(table: Any, where: Path, lines: dict[str, int] | None = None) -> d
                 raise ConfigError(f"{loc} must be a positive integer")
         else:
             try:
-                v = check_value(key, v, None)
+                v = _check(key, v)
             except ValueError as e:
                 raise ConfigError(f"{loc}: {e}") from None
         out[key] = v
     return out
+
+
+def _check(key: str, v: Any) -> Any:
+    """Validate a setting as a file's ``[check]`` value; ``max_timeout`` as a timeout."""
+    return check_value("timeout" if key == "max_timeout" else key, v, None)
 
 
 def settings_from(config: Config, **flags: Any) -> Settings:
@@ -152,9 +161,9 @@ def settings_from(config: Config, **flags: Any) -> Settings:
             v = bool(v)
         else:
             try:
-                v = check_value(key, {d: list(n) for d, n in v.items()} if key == "sizes" else v, None)
+                v = _check(key, {d: list(n) for d, n in v.items()} if key == "sizes" else v)
             except ValueError as e:
-                raise ConfigError(f"--{key}: {e}") from None
+                raise ConfigError(f"--{key.replace('_', '-')}: {e}") from None
         if key == "sizes":
             v = {**values.get("sizes", {}), **v}
         values[key] = v

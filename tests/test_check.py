@@ -316,3 +316,23 @@ def test_numeric_points_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -
         outs.add(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
                                 timeout=600).stdout)
     assert len(outs) == 1 and "[" in outs.pop()
+
+
+def test_max_timeout_caps_a_files_own_timeout(tmp_path: Path) -> None:
+    f = tmp_path / "greedy.toml"
+    f.write_text("""
+[symbols]
+n = "dim"
+A = "matrix(n, n)"
+[[claim]]
+name = "enormous"
+lhs = "grad(sum(exp(A @ A @ A @ A)), A)"
+rhs = "A"
+[check]
+sizes = { n = [60] }
+timeout = 3600
+""")
+    proc = run_cli(["check", str(f), "--format", "json", "-j", "1", "--no-cache", "--max-timeout", "2"])
+    (r,) = json.loads(proc.stdout)["results"]
+    assert r["verdict"] == "timeout" and "(2 s)" in r["message"]
+    assert run_cli(["check", str(f), "--max-timeout", "-1"]).returncode == 2
