@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pytest
 
 if TYPE_CHECKING:
+    from .cache import ResultCache
     from .config import Settings
     from .reading import Document
     from .results import ClaimResult
@@ -38,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only 'proved' is ok for a right claim (as symderiv check --strict)")
     group.addoption("--symderiv-timeout", type=float, default=None, metavar="SECONDS",
                     help="seconds per claim (overrides [tool.symderiv] timeout)")
+    group.addoption("--symderiv-no-cache", action="store_true", default=False,
+                    help="neither read nor write symderiv's result cache (.symderiv_cache/ beside the config)")
 
 
 @dataclass
@@ -45,6 +48,7 @@ class _State:
     settings: "Settings"
     jobs: int
     roots: list[Path] = field(default_factory=list)
+    cache: "ResultCache | None" = None
 
 
 _STATE = pytest.StashKey[_State]()
@@ -73,7 +77,11 @@ def pytest_configure(config: pytest.Config) -> None:
         roots = [p.resolve() for p in found.paths if p.exists()]
         given = [(here / a).resolve() for a in config.args]
         config.args = list(config.args) + [str(r) for r in roots if not any(_within(r, g) for g in given)]
-    config.stash[_STATE] = _State(settings, jobs, roots)
+    cache = None
+    if not config.getoption("symderiv_no_cache"):
+        from .cache import ResultCache
+        cache = ResultCache(found.root)
+    config.stash[_STATE] = _State(settings, jobs, roots, cache)
 
 
 def _within(path: Path, root: Path) -> bool:
@@ -124,7 +132,8 @@ class DerivationFile(pytest.File):
     def result_of(self, item: "ClaimItem") -> "ClaimResult":
         """Check every selected claim of this file at once (in the worker pool), the first time one is asked for."""
         if self.results is None:
-            from .workers import Interrupted, Task, run_tasks
+            from .runner import check_tasks
+            from .workers import Interrupted, Task
 
             state = self.config.stash[_STATE]
             settings = state.settings.for_file(self.doc.check)
@@ -134,7 +143,7 @@ class DerivationFile(pytest.File):
                 mine.append(item.index)
             tasks = [Task(self.doc, i, settings) for i in mine]
             try:
-                found = run_tasks(tasks, state.jobs)
+                found = check_tasks(tasks, state.jobs, cache=state.cache)
             except Interrupted:
                 raise KeyboardInterrupt from None
             self.results = {i: r for i, r in zip(mine, found) if r is not None}

@@ -88,7 +88,20 @@ def plan(paths: list[Path], settings: Settings) -> tuple[list[Document], list[Ta
 def execute(docs: list[Document], tasks: list[Task], settings: Settings, jobs: int,
             on_result: Callable[[ClaimResult], None] | None = None,
             cache: "ResultCache | None" = None) -> list[FileResult]:
-    """Check the tasks (claims found in ``cache`` are not checked again); results in task order."""
+    """Check the tasks (claims found in ``cache`` are not checked again); results per file, in order."""
+    from .workers import Interrupted
+
+    try:
+        results = check_tasks(tasks, jobs, on_result, cache)
+    except Interrupted as e:
+        raise InterruptedRun(assemble(docs, tasks, e.results, settings)) from None
+    return assemble(docs, tasks, results, settings)
+
+
+def check_tasks(tasks: list[Task], jobs: int, on_result: Callable[[ClaimResult], None] | None = None,
+                cache: "ResultCache | None" = None) -> list[ClaimResult | None]:
+    """Results in task order: from ``cache`` where it has them, else checked in the worker pool
+    (and stored).  On Ctrl-C, ``workers.Interrupted`` carries the results so far."""
     from .workers import Interrupted, run_tasks
 
     results: list[ClaimResult | None] = [None] * len(tasks)
@@ -114,8 +127,8 @@ def execute(docs: list[Document], tasks: list[Task], settings: Settings, jobs: i
     try:
         run_tasks([tasks[n] for n in todo], jobs, store)
     except Interrupted:
-        raise InterruptedRun(assemble(docs, tasks, results, settings)) from None
-    return assemble(docs, tasks, results, settings)
+        raise Interrupted(results) from None
+    return results
 
 
 def check_paths(paths: list[Path], settings: Settings, jobs: int,

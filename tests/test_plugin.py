@@ -7,6 +7,7 @@ import pytest
 # numpy cannot be imported twice in one process, so import what the plugin uses here.
 import symderiv.formats  # noqa: F401
 import symderiv.runner  # noqa: F401
+import symderiv.checking  # noqa: F401
 import symderiv.workers  # noqa: F401
 from samples import NUMERIC
 
@@ -173,3 +174,15 @@ samples = 10000
     result = pytester.runpytest("--symderiv", "--symderiv-timeout", "0.01", "-rf", "heavy.toml")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*timeout*time limit (0.01 s)*"])
+
+
+def test_results_are_cached_unless_no_cache_is_given(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", deriv=GOOD)
+    pytester.runpytest("--symderiv", "--symderiv-no-cache", "deriv.toml").assert_outcomes(passed=2)
+    assert not (pytester.path / ".symderiv_cache").exists()
+    pytester.runpytest("--symderiv", "deriv.toml").assert_outcomes(passed=2)
+    entries = list((pytester.path / ".symderiv_cache").rglob("*.json"))
+    assert len(entries) == 2
+    stamps = {e: e.stat().st_mtime_ns for e in entries}
+    pytester.runpytest("--symderiv", "deriv.toml").assert_outcomes(passed=2)   # served from the cache
+    assert {e: e.stat().st_mtime_ns for e in entries} == stamps
