@@ -114,12 +114,6 @@ def _check(args: argparse.Namespace) -> int:
     except (ConfigError, TypeError, ValueError) as e:
         print(f"symderiv: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    if args.samples is not None and not 1 <= args.samples <= 10_000:
-        print("symderiv: error: --samples must be between 1 and 10000", file=sys.stderr)
-        return EXIT_USAGE
-    if args.timeout is not None and not args.timeout > 0:
-        print("symderiv: error: --timeout must be positive", file=sys.stderr)
-        return EXIT_USAGE
     fmt = args.format or config.values.get("format", "text")
     paths = args.paths or config.paths
 
