@@ -120,18 +120,10 @@ class Rational:
     def degree(self) -> int:
         return degree_bound(self.expr, self.order)
 
-    def evaluate(self, values: dict[sp.Basic, Any], field: str) -> Any:
-        return _evaluate(self.order, values, field)
-
-
-def _evaluate(order: list[sp.Basic], values: dict[sp.Basic, Any], field: str) -> Any:
-    """Exact value of a rational expression (given as its post-order): modulo PRIME (field "mod")
-    or as a Fraction."""
-    return _evaluate_nodes(order, values, field)[id(order[-1])]
-
 
 def _evaluate_nodes(order: list[sp.Basic], values: dict[sp.Basic, Any], field: str) -> dict[int, Any]:
-    """The exact value of every node, by id (``order``: children before parents)."""
+    """The exact value of every node, by id (``order``: children before parents): modulo PRIME
+    (field "mod") or as a Fraction."""
     out: dict[int, Any] = {}
     mod = field == "mod"
     for n in order:
@@ -170,25 +162,36 @@ def _random_values(symbols: list[sp.Basic], rng: random.Random, field: str) -> d
     return {s: Fraction(rng.randrange(1, 1000)) for s in symbols}
 
 
-def _value_at_random_point(expr: "sp.Basic | Rational", rng: random.Random, field: str) -> Any:
-    r = expr if isinstance(expr, Rational) else Rational(expr)
+def _nodes_at_random_point(order: list[sp.Basic], symbols: list[sp.Basic], rng: random.Random, field: str
+                           ) -> dict[int, Any]:
+    """Every node's value at a random point, drawn again where a denominator vanishes."""
     for _ in range(20):
         try:
-            return r.evaluate(_random_values(r.symbols, rng, field), field)
+            return _evaluate_nodes(order, _random_values(symbols, rng, field), field)
         except ZeroDenominator:
             continue
     raise Unsupported("every random point hit a zero denominator")
 
 
+def _value_at_random_point(expr: "sp.Basic | Rational", rng: random.Random, field: str) -> Any:
+    r = expr if isinstance(expr, Rational) else Rational(expr)
+    return _nodes_at_random_point(r.order, r.symbols, rng, field)[id(r.expr)]
+
+
+def _trials(degree: int) -> int:
+    """Random points needed so that a nonzero numerator of this degree passes them all with
+    probability below 2^-ERROR_BITS (Schwartz-Zippel: at most degree/PRIME per point)."""
+    d = max(degree, 1)
+    if d >= PRIME >> 10:
+        raise Unsupported("degree too large for exact evaluation")
+    return math.ceil(ERROR_BITS / (math.log2(PRIME) - math.log2(d)))
+
+
 def vanishes(expr: "sp.Basic | Rational", rng: random.Random, offset: Fraction = Fraction(0)) -> bool:
     """Is ``expr - offset`` the zero rational function (error below 2^-ERROR_BITS)?"""
     r = expr if isinstance(expr, Rational) else Rational(expr)
-    d = max(r.degree(), 1)
-    if d >= PRIME >> 10:
-        raise Unsupported("degree too large for exact evaluation")
-    trials = math.ceil(ERROR_BITS / (math.log2(PRIME) - math.log2(d)))
     c = offset.numerator * pow(offset.denominator, -1, PRIME) % PRIME
-    return all(_value_at_random_point(r, rng, "mod") == c for _ in range(trials))
+    return all(_value_at_random_point(r, rng, "mod") == c for _ in range(_trials(r.degree())))
 
 
 @contextmanager
@@ -264,21 +267,11 @@ class Prover:
         try:
             order = list(_post_order(*roots.values()))
             degrees = _degrees(order)
-            d = max(max(degrees[id(r)][0], 1) for r in roots.values())
-            if d >= PRIME >> 10:
-                return shown
-            trials = math.ceil(ERROR_BITS / (math.log2(PRIME) - math.log2(d)))
+            trials = _trials(max(degrees[id(r)][0] for r in roots.values()))
             symbols = [n for n in order if n.is_Symbol]
             alive = dict(roots)
             for _ in range(trials):
-                for _attempt in range(20):
-                    try:
-                        values = _evaluate_nodes(order, _random_values(symbols, self.rng, "mod"), "mod")
-                        break
-                    except ZeroDenominator:
-                        continue
-                else:
-                    return shown
+                values = _nodes_at_random_point(order, symbols, self.rng, "mod")
                 alive = {i: r for i, r in alive.items() if values[id(r)] == 0}
         except (Unsupported, RecursionError):
             return shown
