@@ -47,7 +47,7 @@ class _Pair:
     diagnosis: tuple[str | None, str | None] = (None, None)
     symbolic_done: bool = False
     diagnosed: bool = False
-    where: tuple[Instance, numeric.Point] | None = None   # the instance and point of the counterexample
+    where: tuple[Instance, numeric.Point | None] | None = None   # the counterexample's instance (and point)
 
 
 def _program(doc: Document, cache: dict[int, Program] = {}) -> Program:  # noqa: B006 - per-process memo
@@ -139,10 +139,9 @@ class _Context:
         insts = [i for _, ii in plan for i in ii]
         first.diagnosis = diagnose(self.program, self.nodes[first.k - 1], self.nodes[first.k], insts, used,
                                    self.prover)
-        if first.refuted is not None:
-            inst, point = first.where if first.where is not None else (_instance_of(first.refuted, insts), None)
+        if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
-                                         inst, point, first.refuted)
+                                         *first.where, first.refuted)
         return True
 
     def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:
@@ -223,16 +222,12 @@ class _Context:
                     p.refuted = Counterexample(
                         dict(inst.sizes), _indices(inst), {}, (int(idx[0]), int(idx[1])),
                         _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant))
+                    p.where = (inst, None)
                     p.methods.add(d.method or "identical")
                 else:
                     p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
                                    + (f" ({d.method})" if d.method else ""))
                 break
-
-
-def _instance_of(cex: Counterexample, insts: list[Instance]) -> Instance | None:
-    """The instance a counterexample was found at (matched by its sizes and index values)."""
-    return next((i for i in insts if dict(i.sizes) == cex.sizes and _indices(i) == cex.indices), None)
 
 
 def _indices(inst: Instance) -> dict[str, Any]:
