@@ -267,28 +267,39 @@ def _candidates(program: Program, used: set[str], inst: Instance, point: Point |
 
 def _witness(a: np.ndarray, b: np.ndarray, syms: dict[Any, tuple[str, tuple[int, int]]],
              cand: dict[str, np.ndarray]) -> _Witness | None:
-    subs: dict[Any, Any] = {}
-    for sym, (name, pos) in syms.items():
-        if name not in cand:
-            return None
-        v = cand[name][pos]
-        subs[sym] = sp.Rational(v.numerator, v.denominator)
+    if any(name not in cand for name, _ in syms.values()):
+        return None
+    subs = _substitution(syms, lambda name, pos: cand[name][pos])
     for idx in np.ndindex(a.shape):
         lhs, rhs = a[idx].xreplace(subs), b[idx].xreplace(subs)
         if not (_real_number(lhs) and _real_number(rhs)):
             return None
         gap = rhs - lhs
-        if gap.is_Rational:
-            if gap == 0:
-                continue
-        else:
-            g = sp.N(gap, 30)
-            if not (g.is_Float and abs(g) > 1e-20):
-                continue
+        if not _nonzero(gap):
+            continue
         rational = bool(lhs.is_Rational and rhs.is_Rational)
         size = len(str(lhs)) + len(str(rhs))
         return _Witness(cand, (int(idx[0]), int(idx[1])), lhs, rhs, gap, rational, (0 if rational else 1, size, 0))
     return None
+
+
+def _substitution(syms: dict[Any, tuple[str, tuple[int, int]]], value: Any) -> dict[Any, Any]:
+    """Each symbol to the exact rational ``value(name, position)`` (a Fraction, or a float: binary, so exact)."""
+    subs = {}
+    for sym, (name, pos) in syms.items():
+        f = Fraction(value(name, pos))
+        subs[sym] = sp.Rational(f.numerator, f.denominator)
+    return subs
+
+
+def _nonzero(gap: Any) -> bool | None:
+    """Is an exact number nonzero: a rational exactly, anything else to 30 digits (None: not a number)."""
+    if gap.is_Rational:
+        return gap != 0
+    g = sp.N(gap, 30)
+    if not g.is_Float:
+        return None
+    return bool(abs(g) > 1e-20)
 
 
 def _real_number(e: Any) -> bool:
@@ -329,21 +340,14 @@ def differs_at(program: Program, a_node: Node, b_node: Node, used: set[str], ins
             a, b = ev.value(a_node), ev.value(b_node)
             if a.shape != b.shape:
                 return True
-            subs: dict[Any, Any] = {}
-            for sym, (name, pos) in free_symbols(ev.env).items():
-                src = point.exact[name] if point.exact is not None and name in point.exact else point.values[name]
-                f = Fraction(src[pos]) if not isinstance(src[pos], Fraction) else src[pos]
-                subs[sym] = sp.Rational(f.numerator, f.denominator)
+            exact = point.exact or {}
+            subs = _substitution(free_symbols(ev.env), lambda name, pos: (exact[name] if name in exact
+                                                                          else point.values[name])[pos])
             for idx in np.ndindex(a.shape):
-                gap = b[idx].xreplace(subs) - a[idx].xreplace(subs)
-                if gap.is_Rational:
-                    if gap != 0:
-                        return True
-                    continue
-                g = sp.N(gap, 30)
-                if not g.is_Float:
+                nonzero = _nonzero(b[idx].xreplace(subs) - a[idx].xreplace(subs))
+                if nonzero is None:
                     return None
-                if abs(g) > 1e-20:
+                if nonzero:
                     return True
             return False
     except (OutOfTime, ShapeError, Unsupported, ArithmeticError, KeyError, TypeError, ValueError, RecursionError):
