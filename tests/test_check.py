@@ -336,3 +336,10 @@ timeout = 3600
     (r,) = json.loads(proc.stdout)["results"]
     assert r["verdict"] == "timeout" and "(2 s)" in r["message"]
     assert run_cli(["check", str(f), "--max-timeout", "-1"]).returncode == 2
+
+
+def test_finite_differences_losing_digits_do_not_refute_a_true_claim() -> None:
+    # at x around 1.25, log(sigma(-25)) ~ log(1.4e-11): central differences lose digits there
+    text = ('[symbols]\nx = "scalar"\n[[claim]]\nname = "saturated"\n'
+            'lhs = "diff(-log(sigma(-20*x)), x)"\nrhs = "20*sigma(20*x)"\n')
+    assert verdicts(text) == {"saturated": "proved"}
