@@ -172,11 +172,6 @@ def _render(fmt: str, files: list, args: argparse.Namespace) -> str:
         buf = io.StringIO()
         render(files, console(buf), quiet=args.quiet, verbose=args.verbose)
         return buf.getvalue()
-    if fmt == "json":
-        import json
-
-        from .results import report_json
-        return json.dumps(report_json(files), indent=2, ensure_ascii=False) + "\n"
     from .formats import render
     return render(fmt, files)
 

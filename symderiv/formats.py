@@ -161,7 +161,7 @@ def failure_text(result: ClaimResult) -> str:
 
 # ---------------------------------------------------------------- json
 def render_json(files: Sequence[FileResult]) -> str:
-    return json.dumps(report_json(list(files)), indent=2, default=str) + "\n"
+    return json.dumps(report_json(list(files)), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 # ---------------------------------------------------------------- junit
