@@ -124,6 +124,31 @@ def refuted_steps(result: ClaimResult) -> list[StepResult]:
     return found
 
 
+def aftermath(r: ClaimResult) -> str | None:
+    """What the steps after the first wrong one do: "step 3 is wrong, and steps 4–5 follow correctly from it"."""
+    k = r.failed_step
+    if k is None:
+        return None
+    later = [s for s in r.step_results if s.index > k]
+    if not later:
+        return f"step {k}, the last step, is the first wrong step" if k == len(r.steps) - 1 else f"step {k} is wrong"
+    good = [s for s in later if s.verdict in (Verdict.PROVED, Verdict.NUMERIC)]
+    if len(good) == len(later):
+        first, last = later[0].index, later[-1].index
+        which = f"step {first} follows" if first == last else f"steps {first}–{last} follow"
+        numeric = [s.index for s in later if s.verdict is Verdict.NUMERIC]
+        tail = f" (step{'s' if len(numeric) > 1 else ''} {', '.join(map(str, numeric))} only numerically)" if numeric else ""
+        return f"step {k} is wrong, and {which} correctly from it{tail}"
+    bad = [s.index for s in later if s.verdict is Verdict.REFUTED]
+    other = [s.index for s in later if s.verdict not in (Verdict.PROVED, Verdict.NUMERIC, Verdict.REFUTED)]
+    text = f"step {k} is the first wrong step"
+    if bad:
+        text += "; " + ", ".join(f"step {b} is also not equal to step {b - 1}" for b in bad)
+    if other:
+        text += "; " + ", ".join(f"step {o} was not decided" for o in other)
+    return text
+
+
 def headline(result: ClaimResult) -> str:
     """One line saying what happened to the claim and why it is (not) ok."""
     v = result.verdict

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .formats import describe_diagnosis, headline, refuted_steps, step_label
+from .formats import aftermath, describe_diagnosis, headline, refuted_steps, step_label
 from .mathml import esc, format_value, to_mathml, value_to_mathml
 from .results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
@@ -147,13 +147,8 @@ def _chain(r: ClaimResult) -> str:
             f'<li class="{classes}"><span class="mark {mark_cls}" title="{esc(tip)}" aria-label="{esc(tip)}">'
             f'{symbol}</span><span class="label">{step_label(k)}</span>'
             f'<span>{to_mathml(text, "block")}<code class="src">{esc(text)}</code>{hand}</span>{why}</li>')
-    after = ""
-    if first is not None and first + 1 < len(r.steps):
-        later = [_step_result(r, k) for k in range(first + 1, len(r.steps))]
-        if all(s is not None and s.verdict in (Verdict.PROVED, Verdict.NUMERIC) for s in later):
-            span = f"{step_label(first + 1)} follows" if first + 2 == len(r.steps) else \
-                f"steps {first + 1}\u2013{len(r.steps) - 1} follow"
-            after = f'<p class="muted">{esc(step_label(first).capitalize())} is wrong, and {span} correctly from it.</p>'
+    words = aftermath(r)
+    after = f'<p class="muted">{esc(words[0].upper() + words[1:])}.</p>' if words else ""
     return f'<ol class="chain">{"".join(items)}</ol>{after}'
 
 

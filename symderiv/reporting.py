@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from .formats import aftermath, describe_diagnosis
 from .mathml import format_value
 from .results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
@@ -27,14 +28,6 @@ MARK = {Verdict.PROVED: "✓", Verdict.NUMERIC: "≈", Verdict.REFUTED: "✗", V
 
 def console(file: IO[str] | None = None) -> Console:
     return Console(file=file or sys.stdout, highlight=False, soft_wrap=True)
-
-
-def describe_step(s: StepResult) -> str:
-    try:
-        from .formats import describe_diagnosis
-        return describe_diagnosis(s)
-    except ImportError:  # pragma: no cover - formats is part of the package
-        return s.diagnosis_detail or s.diagnosis or ""
 
 
 def _shape(shape: Sequence[int]) -> str:
@@ -66,31 +59,6 @@ def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = 
     if c.difference:
         lines.append(Text(f"{indent}  difference ({this} minus {before}) = {c.difference}"))
     return lines
-
-
-def aftermath(r: ClaimResult) -> str | None:
-    """What the steps after the first wrong one do: "step 3 is wrong, and steps 4–5 follow correctly from it"."""
-    k = r.failed_step
-    if k is None:
-        return None
-    later = [s for s in r.step_results if s.index > k]
-    if not later:
-        return f"step {k}, the last step, is the first wrong step" if k == len(r.steps) - 1 else f"step {k} is wrong"
-    good = [s for s in later if s.verdict in (Verdict.PROVED, Verdict.NUMERIC)]
-    if len(good) == len(later):
-        first, last = later[0].index, later[-1].index
-        which = f"step {first} follows" if first == last else f"steps {first}–{last} follow"
-        numeric = [s.index for s in later if s.verdict is Verdict.NUMERIC]
-        tail = f" (step{'s' if len(numeric) > 1 else ''} {', '.join(map(str, numeric))} only numerically)" if numeric else ""
-        return f"step {k} is wrong, and {which} correctly from it{tail}"
-    bad = [s.index for s in later if s.verdict is Verdict.REFUTED]
-    other = [s.index for s in later if s.verdict not in (Verdict.PROVED, Verdict.NUMERIC, Verdict.REFUTED)]
-    text = f"step {k} is the first wrong step"
-    if bad:
-        text += "; " + ", ".join(f"step {b} is also not equal to step {b - 1}" for b in bad)
-    if other:
-        text += "; " + ", ".join(f"step {o} was not decided" for o in other)
-    return text
 
 
 def _math(text: str) -> list[str] | None:
@@ -126,7 +94,7 @@ def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
         if per_step_tex and per_step_tex[k]:
             lines.append(Text(f"             tex: {per_step_tex[k]}", style="dim"))
         if s is not None and s.verdict is Verdict.REFUTED:
-            words = describe_step(s)
+            words = describe_diagnosis(s)
             if words:
                 lines.append(Text(f"    {words}", style="red"))
             if s.counterexample is not None and (wrong or verbose):
@@ -261,7 +229,7 @@ def print_story(story: Any, out: Console) -> None:
 def _pair_story(s: StepResult) -> list[str]:
     out = []
     if s.verdict is Verdict.REFUTED:
-        out.append(describe_step(s))
+        out.append(describe_diagnosis(s))
         if s.diagnosis is None:
             out.append("no single slip (sign, factor, transpose, shape, a missing or extra term) explains the "
                        "difference exactly at every size")
