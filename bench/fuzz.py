@@ -44,7 +44,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from symderiv import check_text  # noqa: E402
-from symderiv.parsing import Namespace, ParseError, parse  # noqa: E402
+from symderiv.language.parsing import Namespace, ParseError, parse  # noqa: E402
 
 SYMBOLS = '[symbols]\nx = "scalar"\np = "positive"\nn = "dim"\nv = "vector(n)"\n'
 NAMESPACE = Namespace({"x": "scalar", "p": "positive", "n": "dim", "v": "vector", "i": "index"}, frozenset({"y"}))

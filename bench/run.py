@@ -78,9 +78,9 @@ def naive_verdict(doc: Any, index: int) -> str:
     import numpy as np
     import sympy as sp
 
-    from symderiv import arrays
-    from symderiv.config import Settings
-    from symderiv.evaluate import Evaluator, Program, instances, size_assignments
+    from symderiv.engine import arrays
+    from symderiv.settings import Settings
+    from symderiv.engine.evaluate import Evaluator, Program, instances, size_assignments
 
     class Naive(arrays.SymbolicBackend):
         def partial(self, ev, f, var, pos, f0):  # type: ignore[no-untyped-def]
@@ -121,15 +121,15 @@ def naive_verdict(doc: Any, index: int) -> str:
 
 
 def symderiv_verdict(doc: Any, index: int) -> str:
-    from symderiv.config import Settings
-    from symderiv.workers import Task, check_inline
+    from symderiv.settings import Settings
+    from symderiv.run.workers import Task, check_inline
 
     return check_inline(Task(doc, index, Settings().for_file(doc.check))).verdict.value
 
 
 def baseline_rows(folder: Path, cap: float) -> list[dict[str, Any]]:
-    from symderiv.runner import collect
-    from symderiv.reading import read_file
+    from symderiv.run.runner import collect
+    from symderiv.language.reading import read_file
 
     rows = []
     for path in collect([folder]):
@@ -190,9 +190,9 @@ rhs = "((W2.T @ (y_hat - y)) * (1 - h * h)) @ x.T"
 
 
 def prove_at(text: str, sizes: dict[str, int]) -> str:
-    from symderiv.config import Settings
-    from symderiv.reading import read_text
-    from symderiv.workers import Task, check_inline
+    from symderiv.settings import Settings
+    from symderiv.language.reading import read_text
+    from symderiv.run.workers import Task, check_inline
 
     doc = read_text(text, "bench.toml")
     settings = Settings(sizes={k: (v,) for k, v in sizes.items()}, samples=3, timeout=3600)
@@ -222,8 +222,8 @@ def _preload() -> None:
     """Import what the forked measurements use, so no measurement pays for an import."""
     import sympy  # noqa: F401
 
-    import symderiv.arrays  # noqa: F401
-    import symderiv.workers  # noqa: F401
+    import symderiv.engine.arrays  # noqa: F401
+    import symderiv.run.workers  # noqa: F401
     prove_at(WORD2VEC, {"d": 2, "W": 2})
 
 

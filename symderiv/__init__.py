@@ -11,10 +11,10 @@ __version__ = "0.1.0"
 
 def check_text(text: str, name: str = "<text>", **settings: object) -> list:
     """Check every claim of a derivation file given as text, in this process; ClaimResults in order."""
-    from .config import Settings
-    from .reading import read_text
-    from .runner import file_errors
-    from .workers import Task, check_inline
+    from .settings import Settings
+    from .language.reading import read_text
+    from .run.runner import file_errors
+    from .run.workers import Task, check_inline
 
     doc = read_text(text, name)
     s = Settings(**settings).for_file(doc.check)  # type: ignore[arg-type]

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
+from .settings import FORMATS
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-FORMATS = ("text", "json", "junit", "github", "sarif", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,19 +92,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("symderiv: interrupted before any claim was checked", file=sys.stderr)
             return EXIT_FAIL
     if args.command == "explain":
-        from .explaining import explain
+        from .report.explaining import explain
         return explain(args.file, args.claim)
     if args.command == "new":
         from .starter import write_starter
         return write_starter(args.name, force=args.force)
     if args.command == "cache":
-        from .cache import clear_command
+        from .run.cache import clear_command
         return clear_command()
     return EXIT_USAGE
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .config import ConfigError, find_config, settings_from
+    from .run.config import ConfigError, find_config, settings_from
 
     try:
         config = find_config()
@@ -117,8 +117,8 @@ def _check(args: argparse.Namespace) -> int:
     fmt = args.format or config.values.get("format", "text")
     paths = args.paths or config.paths
 
-    from .runner import InterruptedRun, UsageError, execute, plan
-    from .workers import default_jobs
+    from .run.runner import InterruptedRun, UsageError, execute, plan
+    from .run.workers import default_jobs
 
     jobs = args.jobs if args.jobs is not None else (config.values.get("jobs") or default_jobs())
     if jobs < 1:
@@ -131,18 +131,18 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     cache = None
     if not args.no_cache:
-        from .cache import ResultCache
+        from .run.cache import ResultCache
         cache = ResultCache(config.root)
     interrupted = False
     if fmt == "text" and args.output is None:
-        from .reporting import ProgressBar, console
+        from .report.reporting import ProgressBar, console
         out = console()
         try:
             with ProgressBar(len(tasks), out) as bar:
                 files = execute(docs, tasks, settings, jobs, bar.advance, cache=cache)
         except InterruptedRun as e:
             files, interrupted = e.files, True
-        from .reporting import render
+        from .report.reporting import render
         render(files, out, quiet=args.quiet, verbose=args.verbose)
     else:
         try:
@@ -168,11 +168,11 @@ def _render(fmt: str, files: list, args: argparse.Namespace) -> str:
     if fmt == "text":
         import io
 
-        from .reporting import console, render
+        from .report.reporting import console, render
         buf = io.StringIO()
         render(files, console(buf), quiet=args.quiet, verbose=args.verbose)
         return buf.getvalue()
-    from .formats import render
+    from .report.formats import render
     return render(fmt, files)
 
 

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pytest
 
 if TYPE_CHECKING:
-    from .cache import ResultCache
-    from .config import Settings
-    from .reading import Document
+    from .run.cache import ResultCache
+    from .settings import Settings
+    from .language.reading import Document
     from .results import ClaimResult
 
 FILE_ITEM = "(file)"
@@ -57,8 +57,8 @@ _STATE = pytest.StashKey[_State]()
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("symderiv"):
         return
-    from .config import ConfigError, find_config, settings_from
-    from .workers import default_jobs
+    from .run.config import ConfigError, find_config, settings_from
+    from .run.workers import default_jobs
 
     here = Path(config.invocation_params.dir)
     timeout = config.getoption("symderiv_timeout")
@@ -79,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args = list(config.args) + [str(r) for r in roots if not any(_within(r, g) for g in given)]
     cache = None
     if not config.getoption("symderiv_no_cache"):
-        from .cache import ResultCache
+        from .run.cache import ResultCache
         cache = ResultCache(found.root)
     config.stash[_STATE] = _State(settings, jobs, roots, cache)
 
@@ -115,8 +115,8 @@ class DerivationFile(pytest.File):
     results: "dict[int, ClaimResult] | None"
 
     def collect(self) -> Iterator["ClaimItem"]:
-        from .reading import read_file
-        from .runner import file_errors
+        from .language.reading import read_file
+        from .run.runner import file_errors
 
         self.doc = read_file(self.path)
         self.results = None
@@ -132,8 +132,8 @@ class DerivationFile(pytest.File):
     def result_of(self, item: "ClaimItem") -> "ClaimResult":
         """Check every selected claim of this file at once (in the worker pool), the first time one is asked for."""
         if self.results is None:
-            from .runner import check_tasks
-            from .workers import Interrupted, Task
+            from .run.runner import check_tasks
+            from .run.workers import Interrupted, Task
 
             state = self.config.stash[_STATE]
             settings = state.settings.for_file(self.doc.check)
@@ -171,7 +171,7 @@ class ClaimItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | Any:
         if isinstance(excinfo.value, ClaimNotOk):
-            from .formats import failure_text
+            from .report.wording import failure_text
             return failure_text(excinfo.value.result)
         return super().repr_failure(excinfo, style=style)
 

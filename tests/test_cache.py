@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import symderiv.workers
+import symderiv.run.workers
 from symderiv import cli
-from symderiv.cache import FOLDER, ResultCache, claim_from_json, claim_to_json
-from symderiv.config import Settings
-from symderiv.reading import read_text
+from symderiv.run.cache import FOLDER, ResultCache, claim_from_json, claim_to_json
+from symderiv.settings import Settings
+from symderiv.language.reading import read_text
 from symderiv.results import ClaimResult, Counterexample, StepResult, Verdict
 
 DERIVATION = """\
@@ -69,13 +69,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def checked(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The names of the claims each run really checked (not taken from the cache)."""
     runs: list[list[str]] = []
-    original = symderiv.workers.run_tasks
+    original = symderiv.run.workers.run_tasks
 
     def spy(tasks, jobs, on_result=None, **kw):  # type: ignore[no-untyped-def]
         runs.append([t.doc.claims[t.index].name for t in tasks])
         return original(tasks, jobs, on_result, **kw)
 
-    monkeypatch.setattr(symderiv.workers, "run_tasks", spy)
+    monkeypatch.setattr(symderiv.run.workers, "run_tasks", spy)
     return runs
 
 

@@ -84,7 +84,7 @@ def test_the_first_wrong_step_is_reported_exactly(results: dict, name: str) -> N
 
 @pytest.mark.parametrize("name", list(CLASSES))
 def test_each_diagnosis_is_decided_by_proof(results: dict, name: str) -> None:
-    from symderiv.formats import describe_diagnosis as describe_step
+    from symderiv.report.wording import describe_diagnosis as describe_step
 
     _, diagnosis, words = CLASSES[name]
     r = results[name]

@@ -8,16 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from symderiv.formats import (
-    FORMATS,
-    describe_counterexample,
-    describe_diagnosis,
-    failure_text,
-    github_message,
-    github_property,
-    render,
-)
-from symderiv.mathml import to_mathml, value_to_mathml
+from symderiv.report.formats import FORMATS, github_message, github_property, render
+from symderiv.report.wording import describe_counterexample, describe_diagnosis, failure_text
+from symderiv.report.mathml import to_mathml, value_to_mathml
 from symderiv.results import ClaimResult, Counterexample, FileResult, StepResult, Verdict
 
 HOSTILE_NAME = "bad [red]claim[/red], with: 100% <script>alert(1)</script>"

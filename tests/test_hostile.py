@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from symderiv import check_text, checking, workers
-from symderiv.config import Settings
-from symderiv.reading import read_text
+from symderiv import check_text
+from symderiv.engine import checking
+from symderiv.run import workers
+from symderiv.settings import Settings
+from symderiv.language.reading import read_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 from hostile_cases import BROKEN_FILES, EXPRESSIONS, GOOD_CLAIM, HEAD, claim_file  # noqa: E402
@@ -364,7 +366,7 @@ def test_200_files_of_which_20_hostile_in_one_run(work: Path, tmp_path: Path) ->
 
 def test_a_folder_that_cannot_be_searched_is_an_error_not_a_silent_gap(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from symderiv import runner
+    from symderiv.run import runner
 
     (tmp_path / "a.toml").write_text(HEAD + GOOD_CLAIM)
     locked = tmp_path / "locked"

@@ -12,8 +12,8 @@ import pytest
 import sympy as sp
 
 from symderiv import cli
-from symderiv.arrays import gradients
-from symderiv.proving import Prover
+from symderiv.engine.arrays import gradients
+from symderiv.engine.proving import Prover
 
 # The first claim is the slowest, so with two workers later claims finish first.
 SLOW_FIRST = """\

@@ -5,10 +5,10 @@ import pytest
 
 # pytester runs pytest in this process and forgets the modules an inner run imported;
 # numpy cannot be imported twice in one process, so import what the plugin uses here.
-import symderiv.formats  # noqa: F401
-import symderiv.runner  # noqa: F401
-import symderiv.checking  # noqa: F401
-import symderiv.workers  # noqa: F401
+import symderiv.report.formats  # noqa: F401
+import symderiv.run.runner  # noqa: F401
+import symderiv.engine.checking  # noqa: F401
+import symderiv.run.workers  # noqa: F401
 from samples import NUMERIC
 
 GOOD = """

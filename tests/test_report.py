@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from symderiv import check_text
-from symderiv.explaining import math_lines
-from symderiv.reporting import console, render
+from symderiv.report.mathtext import math_lines
+from symderiv.report.reporting import console, render
 from symderiv.results import FileResult
 
 ROOT = Path(__file__).resolve().parents[1]

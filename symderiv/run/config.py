@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .reading import CheckSettings, check_value
-from .cli import FORMATS
+from ..language.reading import check_value
+from ..settings import FORMATS, Settings
 
 TOOL_FIELDS = {"paths", "sizes", "samples", "seed", "rtol", "atol", "timeout", "max_timeout", "strict", "format",
                "jobs"}
@@ -21,28 +21,6 @@ TOOL_FIELDS = {"paths", "sizes", "samples", "seed", "rtol", "atol", "timeout", "
 
 class ConfigError(ValueError):
     """A bad ``[tool.symderiv]`` setting; the message is located."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    samples: int = 20
-    seed: int = 0
-    rtol: float = 1e-6
-    atol: float = 1e-9
-    timeout: float = 20.0
-    strict: bool = False
-    max_timeout: float | None = None   # the grader's cap: no file's own [check] timeout may exceed it
-
-    def for_file(self, check: CheckSettings) -> "Settings":
-        """These settings with a file's own ``[check]`` table applied on top (its timeout capped)."""
-        changes: dict[str, Any] = {k: getattr(check, k) for k in ("samples", "seed", "rtol", "atol", "timeout")
-                                   if getattr(check, k) is not None}
-        if check.sizes:
-            changes["sizes"] = {**self.sizes, **check.sizes}
-        if self.max_timeout is not None:
-            changes["timeout"] = min(changes.get("timeout", self.timeout), self.max_timeout)
-        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

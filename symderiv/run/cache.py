@@ -25,9 +25,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .reading import Document
-from .results import ClaimResult, Counterexample, StepResult, Verdict
+from ..settings import Settings
+from ..language.reading import Document
+from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
 FOLDER = ".symderiv_cache"
 FORMAT = 1
@@ -95,14 +95,14 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
 # ---------------------------------------------------------------- keys
 def _source_fingerprint() -> str:
     """Names, sizes and modification times of symderiv's own modules: a changed checkout invalidates."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     parts = []
-    for p in sorted(here.glob("*.py")):
+    for p in sorted(here.rglob("*.py")):
         try:
             st = p.stat()
         except OSError:
             continue
-        parts.append(f"{p.name}:{st.st_size}:{st.st_mtime_ns}")
+        parts.append(f"{p.relative_to(here)}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -110,7 +110,7 @@ def environment() -> dict[str, str]:
     """Versions that can change a verdict, read without importing SymPy or numpy (a warm run needs neither)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from . import __version__
+    from .. import __version__
 
     def installed(name: str) -> str:
         try:

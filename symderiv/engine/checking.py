@@ -16,14 +16,14 @@ import numpy as np
 
 from . import numeric
 from .arrays import evaluator as symbolic_evaluator
-from .config import Settings
+from ..settings import Settings
 from .diagnosing import diagnose, differs_at, exact_values
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
-from .functions import ShapeError
-from .parsing import Node, ParseError
+from ..language.functions import ShapeError
+from ..language.parsing import Node, ParseError
 from .proving import Prover
-from .reading import ClaimSpec, Document
-from .results import ClaimResult, Counterexample, StepResult, Verdict
+from ..language.reading import ClaimSpec, Document
+from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
 SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
 

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .evaluate import Evaluator, Instance, Program, shape_of
-from .parsing import Node
+from ..language.parsing import Node
 
 SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
 SIMPLE_POSITIVE = [Fraction(v) for v in ("1", "1/2", "2", "3/2", "3", "1/4", "5/2", "3/4")]

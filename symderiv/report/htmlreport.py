@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .formats import aftermath, describe_diagnosis, headline, refuted_steps, step_label
+from .wording import aftermath, describe_diagnosis, headline, refuted_steps, step_label
 from .mathml import esc, format_value, to_mathml, value_to_mathml
-from .results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
+from ..results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
 CSS = """
 :root { --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --muted: #57606a; --line: #d0d7de;

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .config import Settings
-from .reading import Document, read_file
-from .results import ClaimResult, FileResult, Verdict
+from ..language.reading import Document, read_file
+from ..results import ClaimResult, FileResult, Verdict
 from .workers import Task
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from .evaluate import Evaluator, Instance, Program, shape_of
-from .parsing import Node
+from ..language.parsing import Node
 
 
 class SymbolicBackend:

@@ -24,11 +24,11 @@ import sympy as sp
 from .arrays import evaluator as symbolic_evaluator
 from .arrays import free_symbols
 from .evaluate import Instance, Program, shape_of
-from .functions import ShapeError
+from ..language.functions import ShapeError
 from .numeric import Point
-from .parsing import Node, Num, show, terms
+from ..language.parsing import Node, Num, show, terms
 from .proving import OutOfTime, Prover, Unsupported, budget
-from .results import Counterexample
+from ..results import Counterexample
 
 
 def _all_zero(prover: Prover, arr: np.ndarray) -> bool:

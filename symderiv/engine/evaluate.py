@@ -16,10 +16,10 @@ from typing import Any, Iterator, Protocol
 
 import numpy as np
 
-from .functions import FUNCTIONS, ShapeError
-from .parsing import (Bin, Calculus, Call, Index, IndexItem, Name, Namespace, Neg, Node, Num,
+from ..language.functions import FUNCTIONS, ShapeError
+from ..language.parsing import (Bin, Calculus, Call, Index, IndexItem, Name, Namespace, Neg, Node, Num,
                       ParseError, Transpose, parse)
-from .reading import Document, SymbolDecl
+from ..language.reading import Document, SymbolDecl
 
 MAX_DIM = 512
 MAX_ENTRIES = 65_536

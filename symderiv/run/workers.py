@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Callable
 
-from .config import Settings
-from .reading import Document
-from .results import ClaimResult, Verdict
+from ..settings import Settings
+from ..language.reading import Document
+from ..results import ClaimResult, Verdict
 
 MEMORY_LIMIT = 4 * 1024 ** 3
 
@@ -34,7 +34,7 @@ class Task:
 
 def check_inline(task: Task) -> ClaimResult:
     """Check one claim in this process (no time limit): for tests and debugging."""
-    from .checking import check_claim
+    from ..engine.checking import check_claim
 
     start = time.monotonic()
     last: ClaimResult | None = None
@@ -45,7 +45,7 @@ def check_inline(task: Task) -> ClaimResult:
 
 
 def _serve(conn: Connection, memory: int | None) -> None:
-    from .checking import check_claim   # already imported by the parent when the worker was forked
+    from ..engine.checking import check_claim   # already imported by the parent when the worker was forked
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory:
@@ -121,7 +121,7 @@ def run_tasks(tasks: list[Task], jobs: int, on_result: Callable[[int, ClaimResul
     results: list[ClaimResult | None] = [None] * len(tasks)
     if not tasks:
         return results
-    from . import checking  # noqa: F401  (import SymPy once, before forking, so every worker starts warm)
+    from ..engine import checking  # noqa: F401  (import SymPy once, before forking, so every worker starts warm)
 
     ctx = _context()
     pool = [_Worker(ctx, memory) for _ in range(max(1, min(jobs, len(tasks))))]

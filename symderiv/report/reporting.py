@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from .formats import aftermath, describe_diagnosis
+from .wording import aftermath, describe_diagnosis
 from .mathml import format_value
-from .results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
+from ..results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
 STYLE = {
     Verdict.PROVED: "bold green", Verdict.NUMERIC: "yellow", Verdict.REFUTED: "bold red",
@@ -63,7 +63,7 @@ def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = 
 
 def _math(text: str) -> list[str] | None:
     try:
-        from .explaining import math_lines
+        from .mathtext import math_lines
     except ImportError:  # pragma: no cover - part of the package
         return None
     return math_lines(text)

@@ -1,0 +1,36 @@
+"""How hard to check: the settings every stage reads, and the report formats a config may name.
+
+Nothing here imports SymPy, numpy or rich.  ``run.config`` builds a ``Settings`` from
+defaults, ``[tool.symderiv]`` and flags; ``for_file`` applies a file's own ``[check]``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .language.reading import CheckSettings
+
+FORMATS = ("text", "json", "junit", "github", "sarif", "html")
+
+
+@dataclass(frozen=True)
+class Settings:
+    sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    samples: int = 20
+    seed: int = 0
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    timeout: float = 20.0
+    strict: bool = False
+    max_timeout: float | None = None   # the grader's cap: no file's own [check] timeout may exceed it
+
+    def for_file(self, check: "CheckSettings") -> "Settings":
+        """These settings with a file's own ``[check]`` table applied on top (its timeout capped)."""
+        changes: dict[str, Any] = {k: getattr(check, k) for k in ("samples", "seed", "rtol", "atol", "timeout")
+                                   if getattr(check, k) is not None}
+        if check.sizes:
+            changes["sizes"] = {**self.sizes, **check.sizes}
+        if self.max_timeout is not None:
+            changes["timeout"] = min(changes.get("timeout", self.timeout), self.max_timeout)
+        return replace(self, **changes)
