@@ -93,6 +93,8 @@ class ClaimResult:
     step_results: tuple[StepResult, ...] = ()
     note: str | None = None
     tex: str | None = None
+    proved_sizes: tuple[dict[str, int], ...] = ()    # the size assignments the proof covers
+    numeric_sizes: tuple[dict[str, int], ...] = ()   # size assignments checked only numerically
 
     def finish(self, *, strict: bool, seconds: float | None = None) -> "ClaimResult":
         """Set ``ok`` (and the time taken) from the verdict, ``expect`` and ``--strict``."""
@@ -116,6 +118,8 @@ class ClaimResult:
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
             "message": self.message,
             "seconds": round(self.seconds, 3),
+            "proved_sizes": [dict(z) for z in self.proved_sizes],
+            "numeric_sizes": [dict(z) for z in self.numeric_sizes],
             "steps": [
                 {
                     "index": s.index,

@@ -24,6 +24,7 @@ from .evaluate import Instance, Program, ProgramError, instances, size_assignmen
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
 from .proving import Prover, Unsupported
+from .sizes import extension_assignments, sampled_instances, scope
 from .nonzero import Witness, rational_witness
 from .arrays import free_symbols
 from ..language.reading import ClaimSpec, Document
@@ -46,6 +47,7 @@ class _Pair:
     shape: bool = False
     open_points: bool = False            # numeric found at least one point in the domain
     proved_sizes: list[dict[str, int]] = field(default_factory=list)
+    numeric_sizes: list[dict[str, int]] = field(default_factory=list)   # where some numeric point agreed
     methods: set[str] = field(default_factory=set)
     undecided: str | None = None         # why the proof stopped
     diagnosis: tuple[str | None, str | None] = (None, None)
@@ -100,10 +102,12 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     ctx = _Context(program, nodes, spec, settings, where)
 
     # 1. the numeric spot check, smallest sizes first
-    for _, insts in plan:
+    for sizes, insts in plan:
+        before = [p.samples for p in pairs]
         per_instance = max(numeric.SIMPLE_PATTERNS, -(-settings.samples // len(insts)))
         for inst in insts:
             ctx.numeric(inst, pairs, per_instance)
+        _note_numeric(pairs, before, sizes)
     yield _result(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
@@ -121,10 +125,18 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
         yield _result(base, pairs, start, provisional=True)
-    # 4. a step refuted only by the proof (a constant difference) is diagnosed now
-    ctx.diagnose_first(pairs, plan, used)
     for p in pairs:
         p.symbolic_done = True
+    if not any(p.refuted or p.shape for p in pairs):
+        yield _result(base, pairs, start, provisional=False)    # what stands if the larger sizes do not finish
+    # 3b. beyond the instantiated sizes: exact and randomized, index values sampled (see sizes.py)
+    for sizes in extension_assignments(used, program, nodes, assignments):
+        if any(p.refuted or p.shape for p in pairs):
+            break
+        if ctx.extend(sizes, pairs, used, start):
+            yield _result(base, pairs, start, provisional=False)
+    # 4. a step refuted only by the proof (a constant difference) is diagnosed now
+    ctx.diagnose_first(pairs, plan + ctx.extended, used)
     yield _result(base, pairs, start, provisional=False)
 
 
@@ -132,6 +144,34 @@ class _Context:
     def __init__(self, program: Program, nodes: list[Node], spec: ClaimSpec, settings: Settings, where: str) -> None:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
+        self.extended: list[tuple[dict[str, int], list[Instance]]] = []
+
+    def extend(self, sizes: dict[str, int], pairs: list[_Pair], used: set[str], start: float) -> bool:
+        """The check at one larger size assignment, at a sampled instance: exact for the pairs proved so
+        far, numeric (a certified refutation only) for the rest and for any the exact test does not settle.
+        False when these sizes do not fit the claim (a literal size, a limit)."""
+        try:
+            (inst,) = sampled_instances(used, self.program, sizes)
+        except ShapeError:
+            return False
+        proved = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
+        unproved = [p for p in pairs if not (p.refuted or p.shape) and p.undecided]
+        try:
+            self.prove(inst, proved, start, exact_only=True)
+            failed = [p for p in proved if p.undecided]
+            for p in failed:
+                p.undecided = None       # the proof at the instantiated sizes stands; these sizes are numeric only
+            spot = failed + unproved
+            before = [p.samples for p in spot]
+            self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2)
+        except ClaimError:
+            return False
+        _note_numeric(spot, before, sizes)
+        for p in proved:
+            if not (p.refuted or p.shape) and p not in failed:
+                p.proved_sizes.append(sizes)
+        self.extended.append((sizes, [inst]))
+        return True
 
     def diagnose_first(self, pairs: list[_Pair], plan: list[tuple[dict[str, int], list[Instance]]],
                        used: set[str]) -> bool:
@@ -194,7 +234,7 @@ class _Context:
                                            difference=repr(float(vb[entry] - va[entry])))
                 p.where = (inst, point)
 
-    def prove(self, inst: Instance, todo: list[_Pair], start: float) -> None:
+    def prove(self, inst: Instance, todo: list[_Pair], start: float, exact_only: bool = False) -> None:
         used = self.program.names_used(self.nodes)
         ev = symbolic_evaluator(self.program, used, inst)
         cache: dict[int, np.ndarray] = {}
@@ -221,7 +261,7 @@ class _Context:
                 if zero:
                     p.methods.add("identical" if diff == 0 else "exact evaluation")
                     continue
-                d = self.prover.decide(diff)
+                d = self.prover.decide(diff, use_simplify=not exact_only)
                 if d.status == "zero":
                     p.methods.add(d.method or "identical")
                     continue
@@ -248,6 +288,13 @@ class _Context:
         except (Unsupported, RecursionError):
             return None
         return rational_witness(form, lhs, rhs, list(free_symbols(ev.env)))
+
+
+def _note_numeric(pairs: list[_Pair], before: list[int], sizes: dict[str, int]) -> None:
+    """Record the sizes at which some numeric point agreed, for each pair."""
+    for p, n in zip(pairs, before):
+        if p.samples > n and sizes not in p.numeric_sizes:
+            p.numeric_sizes.append(sizes)
 
 
 def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:
@@ -314,7 +361,10 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     if failed is None:
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
+    proved_sizes, numeric_sizes = ((), ()) if verdict not in (Verdict.PROVED, Verdict.NUMERIC) else scope(
+        [p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs], verdict is Verdict.PROVED)
     return replace(base, verdict=verdict, failed_step=failed.index if failed else None,
+                   proved_sizes=proved_sizes, numeric_sizes=numeric_sizes,
                    diagnosis=failed.diagnosis if failed else None,
                    counterexample=failed.counterexample if failed else None,
                    message=message, step_results=tuple(steps), seconds=time.monotonic() - start)

@@ -101,6 +101,9 @@ def _stopped(t: Task, last: ClaimResult | None, seconds: float) -> ClaimResult:
     spec = t.doc.claims[t.index]
     if last is not None and last.verdict is Verdict.REFUTED:
         return replace(last, seconds=seconds)
+    if last is not None and last.verdict is Verdict.PROVED:    # proved at the sizes it names; larger ones unfinished
+        return replace(last, seconds=seconds,
+                       message=f"proved at the sizes listed; the check at larger sizes did not finish within {limit}")
     if last is not None and last.verdict is Verdict.NUMERIC:
         return replace(last, seconds=seconds,
                        message=f"not proved symbolically within the time limit ({limit}); every numeric spot check agrees")
