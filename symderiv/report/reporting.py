@@ -238,8 +238,8 @@ def _pair_story(s: StepResult) -> list[str]:
                        "difference exactly at every size")
     if s.sizes:
         how = {None: "", "identical": ", as identical expressions"}.get(s.method, f", by {s.method}")
-        out.append(f"proved equal at {_sizes_text(s)}{how} (every index value at the instantiated sizes, "
-                   "sampled index values at larger ones)")
+        larger = " (index values sampled at the sizes above the instantiated ones)" if any(s.sizes) else ""
+        out.append(f"proved equal at every index value for {_sizes_text(s)}{how}{larger}")
     elif s.verdict is not Verdict.REFUTED and s.method:
         out.append(f"method: {s.method}")
     out.append(f"numeric check: {s.samples} point{'s' if s.samples != 1 else ''} agreed"
