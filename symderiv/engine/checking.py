@@ -8,25 +8,25 @@ still gets the verdict it has earned.
 """
 from __future__ import annotations
 
+import itertools
 import time
-from fractions import Fraction
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
-import sympy as sp
 
 from . import numeric
 from .arrays import evaluator as symbolic_evaluator
 from ..settings import Settings
-from .diagnosing import diagnose, differs_at, exact_values
+from .diagnosing import diagnose, differs_at, exact_values, power_hint
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
-from .proving import Prover, Unsupported
+from .proving import Prover
 from .sizes import extension_assignments, sampled_instances, scope
-from .nonzero import Witness, rational_witness
-from .arrays import free_symbols
+from .nonzero import nonzero_counterexample
+from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
+from .cases import has_pieces, prove_by_cases, witness
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
@@ -54,6 +54,7 @@ class _Pair:
     symbolic_done: bool = False
     diagnosed: bool = False
     where: tuple[Instance, numeric.Point | None] | None = None   # the counterexample's instance (and point)
+    hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
 
 
 def _program(doc: Document, cache: dict[int, Program] = {}) -> Program:  # noqa: B006 - per-process memo
@@ -144,6 +145,7 @@ class _Context:
     def __init__(self, program: Program, nodes: list[Node], spec: ClaimSpec, settings: Settings, where: str) -> None:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
+        self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
         self.extended: list[tuple[dict[str, int], list[Instance]]] = []
 
     def extend(self, sizes: dict[str, int], pairs: list[_Pair], used: set[str], start: float) -> bool:
@@ -183,9 +185,13 @@ class _Context:
         insts = [i for _, ii in plan for i in ii]
         first.diagnosis = diagnose(self.program, self.nodes[first.k - 1], self.nodes[first.k], insts, used,
                                    self.prover)
+        first.hint = power_hint(self.program, self.nodes[first.k - 1], self.nodes[first.k], used, insts[0])
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                          *first.where, first.refuted)
+            if self.pieces:
+                first.refuted = with_region(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
+                                            first.where[0], first.refuted)
         return True
 
     def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:
@@ -195,7 +201,9 @@ class _Context:
     def numeric(self, inst: Instance, pairs: list[_Pair], count: int) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
-        points = numeric.sample_points(self.program, used, inst, count, s.seed)
+        points: Iterable[numeric.Point] = numeric.sample_points(self.program, used, inst, count, s.seed)
+        if self.pieces:      # a point inside every region the branch conditions allow, far breakpoints too
+            points = itertools.chain(points, region_samples(self.program, self.nodes, used, inst))
         for point in points:
             values: list[np.ndarray | None] = []
             for k, node in enumerate(self.nodes):
@@ -261,6 +269,11 @@ class _Context:
                 if zero:
                     p.methods.add("identical" if diff == 0 else "exact evaluation")
                     continue
+                if self.pieces and has_pieces(diff):
+                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff):
+                        continue
+                    if p.refuted or p.undecided:
+                        break
                 d = self.prover.decide(diff, use_simplify=not exact_only)
                 if d.status == "zero":
                     p.methods.add(d.method or "identical")
@@ -271,9 +284,9 @@ class _Context:
                         _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant))
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
-                elif (w := self.witness(ev, a[idx], b[idx], diff)) is not None:
-                    p.refuted = _exact_counterexample(inst, idx, w, ev.env)
-                    p.where = (inst, None)
+                elif (cex := nonzero_counterexample(self.prover.atoms, ev.env, inst, idx, a[idx], b[idx],
+                                                    diff)) is not None:
+                    p.refuted, p.where = cex, (inst, None)
                     p.methods.add("exact evaluation")
                 else:
                     p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
@@ -281,13 +294,23 @@ class _Context:
                 break
 
 
-    def witness(self, ev: Any, lhs: Any, rhs: Any, diff: Any) -> Witness | None:
-        """An exact rational point where a rational difference is nonzero (see ``nonzero``)."""
-        try:
-            form = self.prover.atoms.rational(diff)
-        except (Unsupported, RecursionError):
-            return None
-        return rational_witness(form, lhs, rhs, list(free_symbols(ev.env)))
+    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any) -> bool:
+        """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
+        outcome = prove_by_cases(diff, self.prover)
+        if outcome.status == "zero":
+            p.methods |= outcome.methods or {"identical"}
+            return True
+        if outcome.status == "too-many":
+            p.undecided = (f"entry {tuple(idx)} of the difference at {inst.describe()} has more than "
+                           f"{outcome.regions} regions of its piecewise pieces to prove one by one")
+            return False
+        found = witness(a, b, outcome.open, self.settings.seed)
+        if found is not None:
+            used = self.program.names_used(self.nodes)
+            p.refuted = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
+            p.where = (inst, point_of(self.program, used, inst, found))
+        return False
+
 
 
 def _note_numeric(pairs: list[_Pair], before: list[int], sizes: dict[str, int]) -> None:
@@ -302,25 +325,6 @@ def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[in
     if p.refuted is None:
         p.refuted = Counterexample(dict(inst.sizes), _indices(inst), {}, None, None, None,
                                    lhs_shape=lhs, rhs_shape=rhs)
-
-
-def _exact_counterexample(inst: Instance, idx: tuple[int, ...], w: Witness, env: dict[str, np.ndarray]
-                          ) -> Counterexample:
-    arrays: dict[str, np.ndarray] = {}
-    for name, arr in env.items():
-        out = np.empty(arr.shape, dtype=object)
-        for pos in np.ndindex(arr.shape):
-            e = arr[pos]
-            out[pos] = w.values.get(e, Fraction(0)) if not isinstance(e, (int, Fraction)) else Fraction(e)
-            if getattr(e, "is_Rational", False):
-                out[pos] = Fraction(int(e.p), int(e.q))
-        arrays[name] = out
-    lhs, rhs = str(w.lhs), str(w.rhs)
-    short = len(lhs) <= 200 and len(rhs) <= 200
-    return Counterexample(dict(inst.sizes), _indices(inst), numeric.Point({}, arrays).describe(),
-                          (int(idx[0]), int(idx[1])), float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True,
-                          difference=f"{w.gap.numerator}" if w.gap.denominator == 1 else f"{w.gap.numerator}/{w.gap.denominator}",
-                          lhs_exact=lhs if short else None, rhs_exact=rhs if short else None)
 
 
 def _indices(inst: Instance) -> dict[str, Any]:
@@ -340,7 +344,7 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     steps: list[StepResult] = []
     for p in pairs:
         if p.refuted is not None:
-            verdict, msg = Verdict.REFUTED, None
+            verdict, msg = Verdict.REFUTED, p.hint
         elif not p.open_points and not p.symbolic_done:
             verdict, msg = Verdict.TIMEOUT, "no numeric sample point was in the domain of both steps"
         elif p.undecided or not p.symbolic_done:
@@ -357,7 +361,7 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     verdict = next(v for v in order if any(s.verdict is v for s in steps) or v is Verdict.PROVED)
     if provisional and verdict is Verdict.PROVED:
         verdict = Verdict.NUMERIC
-    message = None
+    message = failed.message if failed else None
     if failed is None:
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
