@@ -20,6 +20,7 @@ The rules a user can rely on (docs/format.md, "LaTeX steps"):
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -77,4 +78,44 @@ def read_equation(text: str, scope: Scope) -> list[Node]:
     return parts
 
 
-__all__ = ["LatexError", "Scope", "is_latex", "read_equation", "read_latex", "strip_dollars"]
+def split_sides(text: str) -> list[str]:
+    """The sides of ``a = b = c`` as LaTeX text, split at the top-level ``=``; the whole text when it
+    cannot be tokenised (reading it then says why).  A condition before a top-level colon
+    (``x > 0:``) and a remark after a top-level comma (``,\\quad u = ...``) are not sides."""
+    body = _before_remark(_after_condition(strip_dollars(text)))
+    try:
+        toks = tokens(walk(body), body)
+    except LatexError:
+        return [body]
+    cuts = [t.pos for t in toks if t.kind == "op" and t.text == "="]
+    bounds = [-1] + cuts + [len(body)]
+    return [body[a + 1:b].strip() for a, b in zip(bounds, bounds[1:])]
+
+
+def _after_condition(body: str) -> str:
+    """``x > 0:\\ f(x) = 1`` without its condition: the text after the last top-level colon."""
+    depth, cut = 0, -1
+    for k, ch in enumerate(body):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == ":" and depth == 0 and (k == 0 or body[k - 1] != "\\"):
+            cut = k
+    return re.sub(r"^(?:\s|\\[ ,;:!]|\\q?quad)+", "", body[cut + 1:]) if cut >= 0 else body
+
+
+def _before_remark(body: str) -> str:
+    """``f = g,\\quad u = v/|v|`` without its remark: the text before the first top-level comma."""
+    depth = 0
+    for k, ch in enumerate(body):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == "," and depth == 0 and (k == 0 or body[k - 1] != "\\"):
+            return body[:k].strip()
+    return body
+
+
+__all__ = ["LatexError", "Scope", "is_latex", "read_equation", "read_latex", "split_sides", "strip_dollars"]

@@ -80,6 +80,10 @@ class _Reader(_Builder):
         return node
 
     def term(self) -> Node:
+        if self.is_op("-") or self.is_op("+"):       # a sign applies to the whole product after it: -a b is -(a b)
+            sign = self.advance().text
+            x = self.term()
+            return x if sign == "+" else Num(-x.value) if isinstance(x, Num) else Neg(x)
         node = self.unary()
         while True:
             t = self.peek()
