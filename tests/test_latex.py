@@ -53,6 +53,8 @@ def reading(latex: str) -> str:
     (r"$\frac{d}{dx} x \sigma(x) + 1$", "diff(x * sigma(x), x) + 1"),     # the operator takes the product after it
     (r"$\frac{\partial}{\partial v_c} J$", "grad(J, v_c)"),
     (r"$\nabla_{v_c} J$", "grad(J, v_c)"),
+    (r"$\frac{\partial J}{\partial \hat{y}}$", "grad(J, y_hat)"),            # by a define (an intermediate)
+    (r"$W1^{-1} v_c$", "inv(W1) @ v_c"),          # ^{-1} of a matrix is its inverse
     (r"$\nabla_x x^2$", "grad(x ** 2, x)"),
     (r"$\sigma(x)$", "sigma(x)"),
     (r"$\sigma'(x)$", "diff(sigma(x), x)"),
@@ -125,7 +127,7 @@ def test_each_construct_is_read_as_its_expression(latex: str, expected: str) -> 
     (r"$\begin{cases} x \end{cases}$", r"\begin{cases}", "an environment"),
     (r"$\sqrt[3]{x}$", r"\sqrt", "only the square root"),
     (r"$x = x$", "", "a step is one expression"),
-    (r"$\frac{\partial J}{\partial y}$", r"\frac", "not a declared scalar, vector or matrix symbol"),
+    (r"$\frac{\partial J}{\partial \pi}$", r"\frac", "not a declared scalar, vector or matrix symbol"),
     (r"$x \& 1$", r"\&", "not a command"),
 ])
 def test_what_cannot_be_read_is_shown(latex: str, shown: str, why: str) -> None:

@@ -16,7 +16,8 @@ from fractions import Fraction
 
 from ..language.functions import ShapeError
 from ..language.latex import is_latex, split_sides
-from ..language.parsing import Num, ParseError, show
+from ..language.parsing import Num, ParseError
+from ..language.showing import show
 from ..language.shapes import ShapeScope
 from ..language.reading import ClaimSpec
 from ..results import ClaimResult, Verdict

@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING
 
 from .functions import CALCULUS, ShapeError
 from .latex_tokens import LatexError, Tok
-from .parsing import ARRAY_KINDS, MAX_POWER, Bin, Calculus, Call, Index, IndexItem, Name, Node, Num, ParseError, _fold, show
+from .parsing import ARRAY_KINDS, MAX_POWER, Bin, Calculus, Call, Index, IndexItem, Name, Node, Num, ParseError, _fold
+from .showing import show
 
 if TYPE_CHECKING:
     from .latex import Scope
@@ -25,6 +26,8 @@ class _Builder:
         base, items = (n.x, n.items) if isinstance(n, Index) else (n, None)
         if isinstance(base, Name) and self.scope.ns.kinds.get(base.name) in ARRAY_KINDS - {"onehot_rows"}:
             return base.name, items
+        if isinstance(base, Name) and items is None and base.name in self.scope.ns.defines:
+            return base.name, None          # a gradient by an intermediate (a define), as grad(L, s)
         raise self.fail(at, f"{show(n)} is not a declared scalar, vector or matrix symbol (or an entry of one) "
                             "to differentiate with respect to")
 

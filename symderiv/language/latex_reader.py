@@ -15,7 +15,8 @@ from .functions import FUNCTIONS
 from .latex_build import _Builder
 from .latex_macros import ELEMENTWISE, ELEMENTWISE_MACROS, GREEK, PRODUCT_MACROS, TRANSPOSE, _word
 from .latex_tokens import LatexError, Tok, excerpt, tokens
-from .parsing import MAX_DEPTH, Calculus, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose, show
+from .parsing import MAX_DEPTH, Calculus, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
+from .showing import show
 
 if TYPE_CHECKING:
     from .latex import Scope
@@ -327,10 +328,12 @@ class _Reader(_Builder):
     def call(self, fn: str, args: list[Node], at: Tok) -> Node:
         f = FUNCTIONS[fn]
         lo, hi = len(f.args) - f.optional, len(f.args)
-        if not lo <= len(args) <= hi:
-            raise self.fail(at, f"{fn} takes {lo if lo == hi else f'{lo} or {hi}'} argument(s), got {len(args)}")
+        variadic = getattr(f, "variadic", False)
+        if not lo <= len(args) <= (len(args) if variadic else hi):
+            raise self.fail(at, f"{fn} takes {lo if lo == hi else f'{lo} or {hi}'}{' or more' if variadic else ''} "
+                                f"argument(s), got {len(args)}")
         out: list[object] = []
-        for kind, a in zip(f.args, args):
+        for kind, a in zip(list(f.args) + [f.args[-1]] * max(0, len(args) - hi), args):
             if kind == "a":
                 out.append(a)
             elif isinstance(a, Num) and a.value.denominator == 1 and a.value >= 0:

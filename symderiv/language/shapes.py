@@ -3,10 +3,11 @@
 Reading LaTeX needs shapes before anything is instantiated: juxtaposition is a
 matrix product between arrays and an ordinary product when one side is a scalar,
 and ``\\frac{\\partial f}{\\partial x}`` is ``diff``, ``grad`` or ``jacobian``
-depending on the shapes of ``f`` and ``x``.  Every ``dim`` is given its own prime
-above the largest size literal a file may write (10 000), so two different dims
-never look equal, no dim looks like a literal, and no dim is 1: a shape found
-here is the shape at every size where the dims are not accidentally equal.
+depending on the shapes of ``f`` and ``x``.  Every ``dim`` is given its own small
+size (2, 3, 4, ..., skipping the size literals the file declares, and small enough
+for the size limits of ``inv`` and ``det``), so two different dims never look equal,
+no dim looks like a literal, and no dim is 1: a shape found here is the shape at
+every size where the dims are not accidentally equal.
 Only the shape rules of the function table are used (no SymPy, no arrays).
 """
 from __future__ import annotations
@@ -15,20 +16,9 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from .functions import FUNCTIONS, ShapeError
-from .parsing import Bin, Calculus, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
+from .parsing import Bin, Calculus, Call, Index, IndexExpr, IndexItem, Name, Neg, Node, Num, Slice, Transpose
 
 Shape = tuple[int, int]
-
-
-def _primes_above(start: int, count: int) -> list[int]:
-    """The first ``count`` primes above ``start``: one per dim, in order of declaration."""
-    out: list[int] = []
-    n = start
-    while len(out) < count:
-        n += 1
-        if all(n % q for q in range(2, int(n ** 0.5) + 1)):
-            out.append(n)
-    return out
 
 
 @dataclass
@@ -43,7 +33,9 @@ class ShapeScope:
     def sizes(self) -> dict[str, int]:
         if not self._sizes:
             dims = [n for n, (k, _) in self.symbols.items() if k == "dim"]
-            self._sizes.update(zip(dims, _primes_above(10_000, len(dims))))
+            literals = {d for _, ds in self.symbols.values() for d in ds if isinstance(d, int)}
+            free = (n for n in range(2, 2 + len(dims) + len(literals) + 1) if n not in literals)
+            self._sizes.update(zip(dims, free))
         return self._sizes
 
     def size(self, d: str | int) -> int:
@@ -55,10 +47,12 @@ class ShapeScope:
         return " x ".join(names.get(s, str(s)) for s in shape)
 
     def of_symbol(self, name: str) -> Shape:
+        if name not in self.symbols and name in self.defines:       # grad by a define
+            return self.shape(Name(name))
         kind, dims = self.symbols[name]
-        if kind == "vector":
+        if kind in ("vector", "positive_vector"):
             return (self.size(dims[0]), 1)
-        if kind in ("matrix", "onehot_rows"):
+        if kind in ("matrix", "onehot_rows", "positive_matrix"):
             return (self.size(dims[0]), self.size(dims[1]))
         return (1, 1)
 
@@ -100,15 +94,44 @@ class ShapeScope:
 
     def index(self, s: Shape, items: tuple[IndexItem, ...]) -> Shape:
         if len(items) == 1:
-            if items[0] is None:
+            (item,) = items
+            if item is None:
                 return s
+            if isinstance(item, Slice):
+                n = self.length(item, s[0] if s[1] == 1 or s[0] != 1 else s[1])
+                return (n, s[1]) if s[1] == 1 or s[0] != 1 else (1, n)
             return (1, 1)
-        return tuple(s[k] if items[k] is None else 1 for k in range(2))  # type: ignore[return-value]
+        return tuple(s[k] if items[k] is None else self.length(items[k], s[k]) if isinstance(items[k], Slice)
+                     else 1 for k in range(2))  # type: ignore[return-value]
+
+    def length(self, item: Slice, bound: int) -> int:
+        """A slice's length at the generic size (index symbols at 0)."""
+        lo = 0 if item.lo is None else self.integer(item.lo)
+        hi = bound if item.hi is None else self.integer(item.hi)
+        return max(hi - lo, 1)
+
+    def integer(self, item: object) -> int:
+        if isinstance(item, int):
+            return item
+        if isinstance(item, str):
+            return 0
+        node = item.node if isinstance(item, IndexExpr) else item
+        if isinstance(node, Num):
+            return int(node.value)
+        if isinstance(node, Name):
+            return self.sizes().get(node.name, 0)
+        if isinstance(node, Neg):
+            return -self.integer(node.x)
+        if isinstance(node, Bin):
+            a, b = self.integer(node.a), self.integer(node.b)
+            return a + b if node.op == "+" else a - b if node.op == "-" else a * b
+        raise ShapeError(f"cannot tell the length of the slice {item!r}")
 
     def call(self, n: Call) -> Shape:
         f = FUNCTIONS[n.fn]
         shapes: list[object] = []
-        for kind, a in zip(f.args, n.args):
+        kinds = list(f.args) + [f.args[-1]] * max(0, len(n.args) - len(f.args))     # variadic: hstack(A, B, C)
+        for kind, a in zip(kinds, n.args):
             if kind == "a":
                 shapes.append(self.shape(a))  # type: ignore[arg-type]
             elif kind == "d":
