@@ -95,6 +95,8 @@ class ClaimResult:
     step_results: tuple[StepResult, ...] = ()
     note: str | None = None
     tex: str | None = None
+    readings: tuple[str | None, ...] = ()   # per step: how a LaTeX step was read (None for an expression)
+    tex_notes: tuple[str, ...] = ()         # why (part of) the claim's tex was not checked
     proved_sizes: tuple[dict[str, int], ...] = ()    # the size assignments the proof covers
     numeric_sizes: tuple[dict[str, int], ...] = ()   # size assignments checked only numerically
 
@@ -120,6 +122,9 @@ class ClaimResult:
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
             "message": self.message,
             "seconds": round(self.seconds, 3),
+            "step_texts": list(self.steps),
+            "readings": list(self.readings) if any(self.readings) else None,
+            "tex_notes": list(self.tex_notes),
             "proved_sizes": [dict(z) for z in self.proved_sizes],
             "numeric_sizes": [dict(z) for z in self.numeric_sizes],
             "steps": [

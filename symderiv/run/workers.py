@@ -99,11 +99,11 @@ def _context() -> mp.context.BaseContext:
 def _stopped(t: Task, last: ClaimResult | None, seconds: float) -> ClaimResult:
     limit = f"{t.settings.timeout:g} s"
     spec = t.doc.claims[t.index]
-    if last is not None and last.verdict is Verdict.REFUTED:
-        return replace(last, seconds=seconds)
-    if last is not None and last.verdict is Verdict.PROVED:    # proved at the sizes it names; larger ones unfinished
-        return replace(last, seconds=seconds,
-                       message=f"proved at the sizes listed; the check at larger sizes did not finish within {limit}")
+    if last is not None and last.verdict in (Verdict.REFUTED, Verdict.PROVED):
+        # PROVED is a final result: the limit struck while the claim's tex was being checked, or (the result
+        # then has a message) while the larger sizes were being checked (see engine/checking.py)
+        notes = () if last.verdict is Verdict.REFUTED or last.message else ("the tex was not checked within the time limit",)
+        return replace(last, seconds=seconds, tex_notes=last.tex_notes + notes)
     if last is not None and last.verdict is Verdict.NUMERIC:
         return replace(last, seconds=seconds,
                        message=f"not proved symbolically within the time limit ({limit}); every numeric spot check agrees")
