@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="the full story of one claim",
                        description="Each step, its expanded form, what was proved at which sizes, the numeric check.")
     e.add_argument("file", type=Path, help="a derivation file")
-    e.add_argument("claim", nargs="?", help="the claim's name (default: every claim of the file)")
+    e.add_argument("claim", nargs="?", help="the claim's name, a unique part of it, or a line number in its "
+                                            "table (default: every claim of the file)")
 
     n = sub.add_parser("new", help="write a commented starter derivation file")
     n.add_argument("name", help="file to create (.toml is added when missing)")
