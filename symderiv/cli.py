@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("name", help="file to create (.toml is added when missing)")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
 
+    h = sub.add_parser("help", help="show the file format reference or the tutorial",
+                       description="Print a document shipped with symderiv: format (the file format) or tutorial.")
+    h.add_argument("topic", nargs="?", help="format or tutorial")
+
     k = sub.add_parser("cache", help="manage the result cache")
     k.add_argument("action", choices=["clear"], help="clear: delete .symderiv_cache/")
     return p
@@ -98,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "new":
         from .starter import write_starter
         return write_starter(args.name, force=args.force)
+    if args.command == "help":
+        from .helptext import show_help
+        return show_help(args.topic)
     if args.command == "cache":
         from .run.cache import clear_command
         return clear_command()
