@@ -137,6 +137,13 @@ def _check(args: argparse.Namespace) -> int:
     except UsageError as e:
         print(f"symderiv: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    from .run.runner import size_problems
+    problem, warnings = size_problems(docs, args.sizes)
+    if problem:
+        print(f"symderiv: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    for w in warnings:
+        print(f"symderiv: warning: {w}", file=sys.stderr)
     cache = None
     if not args.no_cache:
         from .run.cache import ResultCache
