@@ -21,6 +21,7 @@ from .diagnosing import diagnose, differs_at, exact_values
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
+from .parametric import SizeBuild
 from .proving import Prover
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
@@ -111,8 +112,9 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         todo = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
         if not todo:
             break
+        shared = SizeBuild.worth(ctx.program, nodes, used, sizes, len(insts))
         for inst in insts:
-            ctx.prove(inst, todo, start)
+            ctx.prove(inst, todo, start, shared)
         for p in todo:
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
@@ -190,17 +192,23 @@ class _Context:
                                            difference=repr(float(vb[entry] - va[entry])))
                 p.where = (inst, point)
 
-    def prove(self, inst: Instance, todo: list[_Pair], start: float) -> None:
+    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None) -> None:
+        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values."""
         used = self.program.names_used(self.nodes)
-        ev = symbolic_evaluator(self.program, used, inst)
+        direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
 
         def value(k: int) -> np.ndarray:
             if k not in cache:
-                try:
-                    cache[k] = ev.value(self.nodes[k])
-                except ShapeError as e:
-                    raise self.located(k, inst, e) from None
+                got = shared.value(k, inst) if shared is not None else None
+                if got is None:
+                    if not direct:
+                        direct.append(symbolic_evaluator(self.program, used, inst))
+                    try:
+                        got = direct[0].value(self.nodes[k])
+                    except ShapeError as e:
+                        raise self.located(k, inst, e) from None
+                cache[k] = got
             return cache[k]
 
         for p in todo:

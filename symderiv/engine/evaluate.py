@@ -11,7 +11,7 @@ enumerates the sizes and index values a claim must be checked at.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Protocol
 
 import numpy as np
@@ -199,12 +199,31 @@ def _check_entries(what: str, shape: tuple[int, int]) -> None:
 
 
 class Evaluator:
-    def __init__(self, backend: Backend, program: Program, env: dict[str, np.ndarray], inst: Instance) -> None:
+    """Evaluates nodes at one instance.  With ``params`` (index name -> the indicators [name == k] for
+    each value k, as backend values), an index symbol is not a number but a parameter: anything that
+    depends on its value is the indicator-weighted sum over its values (``v[i]`` is ``sum_k [i == k] v[k]``),
+    so one evaluation serves every index value once the indicators are substituted by 0 and 1."""
+
+    def __init__(self, backend: Backend, program: Program, env: dict[str, np.ndarray], inst: Instance,
+                 params: dict[str, tuple[Any, ...]] | None = None) -> None:
         self.B, self.program, self.env, self.inst = backend, program, env, inst
+        self.params = params or {}
         self.memo: dict[str, np.ndarray] = {}
 
     def with_env(self, env: dict[str, np.ndarray]) -> "Evaluator":
-        return Evaluator(self.B, self.program, env, self.inst)
+        return Evaluator(self.B, self.program, env, self.inst, self.params)
+
+    def _mixed(self, items: tuple[Any, ...], kinds: tuple[str, ...] | None, rebuild: Any) -> np.ndarray | None:
+        """When an item (of kind "i" when ``kinds`` is given) is a parameter index: the sum over its
+        values k of [index == k] * rebuild(items with k in its place); None when no item is one."""
+        for pos, item in enumerate(items):
+            if isinstance(item, str) and item in self.params and (kinds is None or kinds[pos] == "i"):
+                out = None
+                for k, w in enumerate(self.params[item]):
+                    part = rebuild(items[:pos] + (k,) + items[pos + 1:]) * w
+                    out = part if out is None else out + part
+                return out
+        return None
 
     def value(self, n: Node) -> np.ndarray:
         B = self.B
@@ -238,6 +257,8 @@ class Evaluator:
         if decl.kind == "dim":
             return B.full((1, 1), B.const(self.inst.sizes[name]))
         if decl.kind == "index":
+            if name in self.params:
+                return B.full((1, 1), B.total(np.array([k * w for k, w in enumerate(self.params[name])], dtype=object)))
             return B.full((1, 1), B.const(self.inst.indices[name]))
         return self.env[name]
 
@@ -267,6 +288,9 @@ class Evaluator:
         return item
 
     def index(self, x: np.ndarray, items: tuple[IndexItem, ...]) -> np.ndarray:
+        mixed = self._mixed(items, None, lambda it: self.index(x, it))
+        if mixed is not None:
+            return mixed
         vals = [self.index_value(i) for i in items]
         rows, cols = x.shape
         if len(vals) == 1:
@@ -289,6 +313,9 @@ class Evaluator:
 
     def call(self, n: Call) -> np.ndarray:
         f = FUNCTIONS[n.fn]
+        mixed = self._mixed(n.args, f.args, lambda args: self.call(replace(n, args=args)))
+        if mixed is not None:
+            return mixed
         values: list[Any] = []
         shapes: list[Any] = []
         for kind, a in zip(f.args, n.args):
@@ -319,6 +346,9 @@ class Evaluator:
         return [p for p in chosen.flat], chosen.shape
 
     def calculus(self, n: Calculus) -> np.ndarray:
+        mixed = self._mixed(n.items or (), None, lambda items: self.calculus(replace(n, items=items)))
+        if mixed is not None:
+            return mixed
         f0 = self.value(n.f)
         positions, shape = self.selection(n.var, n.items)
         what = f"{n.kind}(f, {n.var}{'' if n.items is None else '[...]'})"

@@ -58,12 +58,16 @@ class NumericBackend:
         x0 = float(ev.env[var][pos])
         h = self.step * max(1.0, abs(x0))
 
+        kept = _independent_defines(ev, var)
+
         def at(t: float) -> np.ndarray:
             env = dict(ev.env)
             arr = env[var].copy()
             arr[pos] = x0 + t
             env[var] = arr
-            return ev.with_env(env).value(f)
+            moved = ev.with_env(env)
+            moved.memo.update(kept)
+            return moved.value(f)
 
         d1 = (at(h) - at(-h)) / (2 * h)
         if not self.richardson:
@@ -71,6 +75,28 @@ class NumericBackend:
         d2 = (at(h / 2) - at(-h / 2)) / h
         return (4 * d2 - d1) / 3
 
+
+def _independent_defines(ev: Evaluator, var: str) -> dict[str, np.ndarray]:
+    """The define values ``ev`` has computed that do not depend on ``var``: a perturbation of ``var``
+    leaves them as they are, so the perturbed evaluations reuse them instead of recomputing them."""
+    program = ev.program
+    known = _DEPENDS.get(id(program))
+    if known is None or known[0] is not program:
+        known = _DEPENDS[id(program)] = (program, {})
+        if len(_DEPENDS) > 8:
+            _DEPENDS.clear()
+            _DEPENDS[id(program)] = known
+    deps = known[1]
+    out = {}
+    for name, value in ev.memo.items():
+        if name not in deps:
+            deps[name] = frozenset(program.names_used([program.defines[name]]))
+        if var not in deps[name]:
+            out[name] = value
+    return out
+
+
+_DEPENDS: dict[int, tuple[Program, dict[str, frozenset[str]]]] = {}
 
 NUMERIC = NumericBackend()
 ACCURATE = NumericBackend(step=1e-3, richardson=True)
