@@ -9,20 +9,24 @@ still gets the verdict it has earned.
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 import numpy as np
+import sympy as sp
 
 from . import numeric
 from .arrays import evaluator as symbolic_evaluator
 from ..settings import Settings
-from .diagnosing import diagnose, differs_at, exact_values
+from .diagnosing import diagnose, differs_at, exact_values, power_hint
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
 from .parametric import SizeBuild
-from .proving import Prover
+from .proving import Prover, Unsupported
+from .nonzero import Witness, rational_witness
+from .arrays import free_symbols
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
@@ -49,6 +53,7 @@ class _Pair:
     symbolic_done: bool = False
     diagnosed: bool = False
     where: tuple[Instance, numeric.Point | None] | None = None   # the counterexample's instance (and point)
+    hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
 
 
 def _program(doc: Document, cache: dict[int, Program] = {}) -> Program:  # noqa: B006 - per-process memo
@@ -141,6 +146,7 @@ class _Context:
         insts = [i for _, ii in plan for i in ii]
         first.diagnosis = diagnose(self.program, self.nodes[first.k - 1], self.nodes[first.k], insts, used,
                                    self.prover)
+        first.hint = power_hint(self.program, self.nodes[first.k - 1], self.nodes[first.k], used, insts[0])
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                          *first.where, first.refuted)
@@ -198,14 +204,18 @@ class _Context:
         direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
 
+        def direct_ev() -> Any:
+            """The instance's own evaluator (its environment names the symbols a witness gives values)."""
+            if not direct:
+                direct.append(symbolic_evaluator(self.program, used, inst))
+            return direct[0]
+
         def value(k: int) -> np.ndarray:
             if k not in cache:
                 got = shared.value(k, inst) if shared is not None else None
                 if got is None:
-                    if not direct:
-                        direct.append(symbolic_evaluator(self.program, used, inst))
                     try:
-                        got = direct[0].value(self.nodes[k])
+                        got = direct_ev().value(self.nodes[k])
                     except ShapeError as e:
                         raise self.located(k, inst, e) from None
                 cache[k] = got
@@ -215,6 +225,9 @@ class _Context:
             if p.refuted or p.undecided:
                 continue
             a, b = value(p.k - 1), value(p.k)
+            if a.shape != b.shape:            # the proof compares shapes too: no point may be needed
+                _shape_refuted(p, inst, a.shape, b.shape)
+                break
             indices = list(np.ndindex(a.shape))
             diffs = [b[idx] - a[idx] for idx in indices]
             shown = self.prover.zeros(diffs)       # every entry at once; the rest one by one below
@@ -232,10 +245,49 @@ class _Context:
                         _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant))
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
+                elif (w := self.witness(direct_ev(), a[idx], b[idx], diff)) is not None:
+                    p.refuted = _exact_counterexample(inst, idx, w, direct_ev().env)
+                    p.where = (inst, None)
+                    p.methods.add("exact evaluation")
                 else:
                     p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
                                    + (f" ({d.method})" if d.method else ""))
                 break
+
+
+    def witness(self, ev: Any, lhs: Any, rhs: Any, diff: Any) -> Witness | None:
+        """An exact rational point where a rational difference is nonzero (see ``nonzero``)."""
+        try:
+            form = self.prover.atoms.rational(diff)
+        except (Unsupported, RecursionError):
+            return None
+        return rational_witness(form, lhs, rhs, list(free_symbols(ev.env)))
+
+
+def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:
+    p.shape = True
+    if p.refuted is None:
+        p.refuted = Counterexample(dict(inst.sizes), _indices(inst), {}, None, None, None,
+                                   lhs_shape=lhs, rhs_shape=rhs)
+
+
+def _exact_counterexample(inst: Instance, idx: tuple[int, ...], w: Witness, env: dict[str, np.ndarray]
+                          ) -> Counterexample:
+    arrays: dict[str, np.ndarray] = {}
+    for name, arr in env.items():
+        out = np.empty(arr.shape, dtype=object)
+        for pos in np.ndindex(arr.shape):
+            e = arr[pos]
+            out[pos] = w.values.get(e, Fraction(0)) if not isinstance(e, (int, Fraction)) else Fraction(e)
+            if getattr(e, "is_Rational", False):
+                out[pos] = Fraction(int(e.p), int(e.q))
+        arrays[name] = out
+    lhs, rhs = str(w.lhs), str(w.rhs)
+    short = len(lhs) <= 200 and len(rhs) <= 200
+    return Counterexample(dict(inst.sizes), _indices(inst), numeric.Point({}, arrays).describe(),
+                          (int(idx[0]), int(idx[1])), float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True,
+                          difference=f"{w.gap.numerator}" if w.gap.denominator == 1 else f"{w.gap.numerator}/{w.gap.denominator}",
+                          lhs_exact=lhs if short else None, rhs_exact=rhs if short else None)
 
 
 def _indices(inst: Instance) -> dict[str, Any]:
@@ -255,7 +307,7 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     steps: list[StepResult] = []
     for p in pairs:
         if p.refuted is not None:
-            verdict, msg = Verdict.REFUTED, None
+            verdict, msg = Verdict.REFUTED, p.hint
         elif not p.open_points and not p.symbolic_done:
             verdict, msg = Verdict.TIMEOUT, "no numeric sample point was in the domain of both steps"
         elif p.undecided or not p.symbolic_done:
@@ -272,7 +324,7 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     verdict = next(v for v in order if any(s.verdict is v for s in steps) or v is Verdict.PROVED)
     if provisional and verdict is Verdict.PROVED:
         verdict = Verdict.NUMERIC
-    message = None
+    message = failed.message if failed else None
     if failed is None:
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None

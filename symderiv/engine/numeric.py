@@ -17,8 +17,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .evaluate import Evaluator, Instance, Program, shape_of
+from .evaluate import Evaluator, Instance, Program, depends_on, shape_of
 from ..language.parsing import Node
+from ..language.reading import POSITIVE_KINDS, REAL_KINDS
 
 SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
 SIMPLE_POSITIVE = [Fraction(v) for v in ("1", "1/2", "2", "3/2", "3", "1/4", "5/2", "3/4")]
@@ -77,26 +78,11 @@ class NumericBackend:
 
 
 def _independent_defines(ev: Evaluator, var: str) -> dict[str, np.ndarray]:
-    """The define values ``ev`` has computed that do not depend on ``var``: a perturbation of ``var``
-    leaves them as they are, so the perturbed evaluations reuse them instead of recomputing them."""
-    program = ev.program
-    known = _DEPENDS.get(id(program))
-    if known is None or known[0] is not program:
-        known = _DEPENDS[id(program)] = (program, {})
-        if len(_DEPENDS) > 8:
-            _DEPENDS.clear()
-            _DEPENDS[id(program)] = known
-    deps = known[1]
-    out = {}
-    for name, value in ev.memo.items():
-        if name not in deps:
-            deps[name] = frozenset(program.names_used([program.defines[name]]))
-        if var not in deps[name]:
-            out[name] = value
-    return out
+    """The define values ``ev`` has computed that do not depend on ``var`` (a symbol, or a define a
+    derivative is taken by): a perturbation of ``var`` leaves them as they are, so the perturbed
+    evaluations reuse them instead of recomputing them."""
+    return {name: value for name, value in ev.memo.items() if not depends_on(ev.program, name, var)}
 
-
-_DEPENDS: dict[int, tuple[Program, dict[str, frozenset[str]]]] = {}
 
 NUMERIC = NumericBackend()
 ACCURATE = NumericBackend(step=1e-3, richardson=True)
@@ -125,7 +111,7 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
     """The points of one instantiation, made one at a time (``count`` x the arrays' size may be large)."""
     from .arrays import onehot_rows
 
-    arrays = [n for n in sorted(used) if program.symbols[n].kind in ("scalar", "positive", "vector", "matrix")]
+    arrays = [n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS]
     fixed = {n: onehot_rows(NUMERIC, shape_of(program.symbols[n], inst.sizes), inst.indices[n])
              for n in sorted(used) if program.symbols[n].kind == "onehot_rows"}
     # crc32, not hash(): str hashes are salted per process, and a report must not change between runs
@@ -137,7 +123,7 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
         for name in arrays:
             decl = program.symbols[name]
             shape = shape_of(decl, inst.sizes)
-            positive = decl.kind == "positive"
+            positive = decl.kind in POSITIVE_KINDS
             if p < SIMPLE_PATTERNS:
                 general, positives, offset = SIMPLE_ORDER[p]
                 pool = positives if positive else general
