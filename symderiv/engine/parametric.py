@@ -50,7 +50,7 @@ class SizeBuild:
                 plain.discard(name)
         env = symbolic_env(program, plain, Instance(dict(sizes), {}))
         env.update(self.labels)
-        self.ev = Evaluator(SYMBOLIC, program, env, Instance(dict(sizes), {}), dict(self.indices))
+        self.ev = Evaluator(SYMBOLIC, program, env, Instance(dict(sizes), {}), params=dict(self.indices))
         self.built: dict[int, np.ndarray | None] = {}
         self.marks: dict[sp.Basic, int] = {}
         self.infinite = False
