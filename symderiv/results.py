@@ -43,6 +43,7 @@ class Counterexample:
     difference: str | None = None
     lhs_exact: str | None = None      # exact forms of lhs/rhs at a simple rational point, when known
     rhs_exact: str | None = None
+    region: str | None = None         # for piecewise steps: the region of the point, in words ("x > 6")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +59,7 @@ class Counterexample:
             "difference": self.difference,
             "lhs_exact": self.lhs_exact,
             "rhs_exact": self.rhs_exact,
+            "region": self.region,
         }
 
 

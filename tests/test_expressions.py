@@ -36,12 +36,15 @@ L = "-log(p[y])"
         "the chain W^T dL/ds": ("grad(L, x)", "W.T @ grad(L, s)"),
         "the chain without the transpose": ("grad(L, x)", "W.T @ p"),
         "dL/dW = dL/ds x^T": ("grad(L, W)", "grad(L, s) @ x.T"),
+        "a slice of a define": ("grad(L, s[0:2])", "p[0:2] - onehot(y, n)[0:2]"),
+        "an entry of a define": ("diff(L, s[0])", "p[0] - onehot(y, n)[0]"),
         "jacobian of p by s": ("jacobian(p, s)", "diag(p) - p @ p.T"),
         "jacobian of p by s, wrong": ("jacobian(p, s)", "diag(p) - p.T @ p"),
     })
     assert verdicts(text) == {
         "dL/ds = p - e_y": "proved", "dL/ds wrong sign": "refuted", "the chain W^T dL/ds": "proved",
         "the chain without the transpose": "refuted", "dL/dW = dL/ds x^T": "proved",
+        "a slice of a define": "proved", "an entry of a define": "proved",
         "jacobian of p by s": "proved", "jacobian of p by s, wrong": "refuted"}
 
 
@@ -205,12 +208,20 @@ lhs = """
     + 1
 """
 rhs = "1 + log(prod_free) "
+[[claim]]
+name = "multi-line, wrong"
+lhs = """
+  sum(log(s))
+    - 1
+"""
+rhs = "1 + sum(log(s))"
 ''' .replace("log(prod_free) ", "sum(log(s))") + claims({
         "sqrt(s^2) = s for positive s": ("sqrt(s**2)", "s"),
         "sqrt(v^2) = v only for positive v": ("sqrt(v**2)", "v"),
         "log exp of a positive matrix": ("exp(log(P))", "P"),
     })
-    assert verdicts(text) == {"multi-line": "proved", "sqrt(s^2) = s for positive s": "proved",
+    assert verdicts(text) == {"multi-line": "proved", "multi-line, wrong": "refuted",
+                              "sqrt(s^2) = s for positive s": "proved",
                               "sqrt(v^2) = v only for positive v": "refuted", "log exp of a positive matrix": "proved"}
 
 

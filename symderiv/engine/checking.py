@@ -8,10 +8,11 @@ still gets the verdict it has earned.
 """
 from __future__ import annotations
 
+import itertools
 import time
 from fractions import Fraction
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import sympy as sp
@@ -27,6 +28,8 @@ from .parametric import SizeBuild
 from .proving import Prover, Unsupported
 from .nonzero import Witness, rational_witness
 from .arrays import free_symbols
+from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
+from .cases import has_pieces, prove_by_cases, witness
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
@@ -135,6 +138,7 @@ class _Context:
     def __init__(self, program: Program, nodes: list[Node], spec: ClaimSpec, settings: Settings, where: str) -> None:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
+        self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
 
     def diagnose_first(self, pairs: list[_Pair], plan: list[tuple[dict[str, int], list[Instance]]],
                        used: set[str]) -> bool:
@@ -150,6 +154,9 @@ class _Context:
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                          *first.where, first.refuted)
+            if self.pieces:
+                first.refuted = with_region(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
+                                            first.where[0], first.refuted)
         return True
 
     def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:
@@ -159,7 +166,9 @@ class _Context:
     def numeric(self, inst: Instance, pairs: list[_Pair], count: int) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
-        points = numeric.sample_points(self.program, used, inst, count, s.seed)
+        points: Iterable[numeric.Point] = numeric.sample_points(self.program, used, inst, count, s.seed)
+        if self.pieces:      # a point inside every region the branch conditions allow, far breakpoints too
+            points = itertools.chain(points, region_samples(self.program, self.nodes, used, inst))
         for point in points:
             values: list[np.ndarray | None] = []
             for k, node in enumerate(self.nodes):
@@ -235,6 +244,11 @@ class _Context:
                 if zero:
                     p.methods.add("identical" if diff == 0 else "exact evaluation")
                     continue
+                if self.pieces and has_pieces(diff):
+                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff):
+                        continue
+                    if p.refuted or p.undecided:
+                        break
                 d = self.prover.decide(diff)
                 if d.status == "zero":
                     p.methods.add(d.method or "identical")
@@ -254,6 +268,23 @@ class _Context:
                                    + (f" ({d.method})" if d.method else ""))
                 break
 
+
+    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any) -> bool:
+        """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
+        outcome = prove_by_cases(diff, self.prover)
+        if outcome.status == "zero":
+            p.methods |= outcome.methods or {"identical"}
+            return True
+        if outcome.status == "too-many":
+            p.undecided = (f"entry {tuple(idx)} of the difference at {inst.describe()} has more than "
+                           f"{outcome.regions} regions of its piecewise pieces to prove one by one")
+            return False
+        found = witness(a, b, outcome.open, self.settings.seed)
+        if found is not None:
+            used = self.program.names_used(self.nodes)
+            p.refuted = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
+            p.where = (inst, point_of(self.program, used, inst, found))
+        return False
 
     def witness(self, ev: Any, lhs: Any, rhs: Any, diff: Any) -> Witness | None:
         """An exact rational point where a rational difference is nonzero (see ``nonzero``)."""

@@ -18,7 +18,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from .evaluate import Evaluator, Instance, Program, depends_on, shape_of
-from ..language.parsing import Node
+from ..language.parsing import Call, Name, Node
+from ..language.piecewise import NAMES as PIECEWISE
 from ..language.reading import POSITIVE_KINDS, REAL_KINDS
 
 SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
@@ -42,6 +43,12 @@ class NumericBackend:
 
     def __init__(self, step: float = 1e-5, richardson: bool = False) -> None:
         self.step, self.richardson = step, richardson
+        self.logs: list[list[np.ndarray]] = []     # branch records of the evaluations under way
+
+    def watch(self, branch: np.ndarray) -> None:
+        """A piecewise function says which branch each entry is on (see ``partial``)."""
+        for log in self.logs:
+            log.append(branch)
 
     def const(self, value: Any) -> float:
         return float(value)
@@ -59,6 +66,7 @@ class NumericBackend:
         x0 = float(ev.env[var][pos])
         h = self.step * max(1.0, abs(x0))
 
+        branches: list[list[np.ndarray]] = []
         kept = _independent_defines(ev, var)
 
         def at(t: float) -> np.ndarray:
@@ -66,22 +74,63 @@ class NumericBackend:
             arr = env[var].copy()
             arr[pos] = x0 + t
             env[var] = arr
+            log: list[np.ndarray] = []
+            self.logs.append(log)
             moved = ev.with_env(env)
             moved.memo.update(kept)
-            return moved.value(f)
+            try:
+                return moved.value(f)
+            finally:
+                self.logs.pop()
+                branches.append(log)
 
         d1 = (at(h) - at(-h)) / (2 * h)
-        if not self.richardson:
-            return d1
-        d2 = (at(h / 2) - at(-h / 2)) / h
-        return (4 * d2 - d1) / 3
+        if self.richardson:
+            d2 = (at(h / 2) - at(-h / 2)) / h
+            d1 = (4 * d2 - d1) / 3
+        if _crosses_kink(branches):            # the derivative does not exist here: nothing to compare
+            return np.full(np.shape(d1), math.nan)
+        return d1
+
+
+def _crosses_kink(branches: list[list[np.ndarray]]) -> bool:
+    """Did a piecewise function change branch between the evaluations of one finite difference
+    (or sit exactly on a kink)?"""
+    if not branches or not branches[0]:
+        return False
+    first = branches[0]
+    for other in branches[1:]:
+        if len(other) != len(first) or any(a.shape != b.shape or not np.array_equal(a, b)
+                                           for a, b in zip(first, other)):
+            return True
+    return any(bool(np.any(b == 0)) for b in first if b.dtype.kind == "f")
 
 
 def _independent_defines(ev: Evaluator, var: str) -> dict[str, np.ndarray]:
     """The define values ``ev`` has computed that do not depend on ``var`` (a symbol, or a define a
     derivative is taken by): a perturbation of ``var`` leaves them as they are, so the perturbed
-    evaluations reuse them instead of recomputing them."""
-    return {name: value for name, value in ev.memo.items() if not depends_on(ev.program, name, var)}
+    evaluations reuse them instead of recomputing them.  Defines with a piecewise function are
+    recomputed, so every branch they take is watched in each perturbed evaluation as before."""
+    return {name: value for name, value in ev.memo.items()
+            if not depends_on(ev.program, name, var) and not _piecewise(ev.program, name)}
+
+
+def _piecewise(program: Program, name: str) -> bool:
+    """Does the define call a piecewise function, directly or through other defines?"""
+    seen: set[str] = set()
+    stack: list[Any] = [program.defines[name]]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Call) and n.fn in PIECEWISE:
+            return True
+        if isinstance(n, Name) and n.name in program.defines and n.name not in seen:
+            seen.add(n.name)
+            stack.append(program.defines[n.name])
+        elif isinstance(n, tuple):
+            stack.extend(n)
+        elif hasattr(n, "__dataclass_fields__"):
+            stack.extend(getattr(n, f) for f in n.__dataclass_fields__)
+    return False
 
 
 NUMERIC = NumericBackend()

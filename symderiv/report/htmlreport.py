@@ -177,6 +177,8 @@ def _counterexample(cx: Counterexample, k: int) -> str:
         rows.append(("values", "exact" if cx.exact or getattr(cx, "lhs_exact", None) else "floating point"))
     if cx.difference:
         rows.append(("difference", esc(cx.difference)))
+    if getattr(cx, "region", None):
+        rows.append(("region", esc(f"where {cx.region}")))
     body = "".join(f"<dt>{esc(a)}</dt><dd>{b}</dd>" for a, b in rows)
     return f'<p class="label">counterexample</p><dl class="cx">{body}</dl>'
 

@@ -58,6 +58,8 @@ def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = 
         lines.append(t)
     if c.difference:
         lines.append(Text(f"{indent}  difference ({this} minus {before}) = {c.difference}"))
+    if c.region:
+        lines.append(Text(f"{indent}  the steps differ in the region where {c.region}"))
     return lines
 
 

@@ -101,6 +101,8 @@ def describe_counterexample(cx: Counterexample, index: int | None = None) -> str
         parts.append(f"{j}{where} = {before}, {k}{where} = {after}{exact}")
     if cx.difference:
         parts.append(f"difference {cx.difference}")
+    if getattr(cx, "region", None):
+        parts.append(f"in the region where {cx.region}")
     return "; ".join(parts) if parts else "no details"
 
 
