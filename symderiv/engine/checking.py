@@ -22,8 +22,9 @@ from .diagnosing import diagnose, differs_at, exact_values, power_hint
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
+from .parametric import SizeBuild
 from .proving import Prover
-from .sizes import extension_assignments, sampled_instances, scope
+from .sizes import extension_assignments, note_checked, sampled_instances, scope
 from .nonzero import nonzero_counterexample
 from .texcheck import check_tex, readings
 from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
@@ -126,7 +127,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         per_instance = max(numeric.SIMPLE_PATTERNS, -(-settings.samples // len(insts)))
         for inst in insts:
             ctx.numeric(inst, pairs, per_instance)
-        _note_numeric(pairs, before, sizes)
+        note_checked(pairs, before, sizes)
     yield _result(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
@@ -138,8 +139,9 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         todo = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
         if not todo:
             break
+        shared = SizeBuild.worth(ctx.program, nodes, used, sizes, len(insts))
         for inst in insts:
-            ctx.prove(inst, todo, start)
+            ctx.prove(inst, todo, start, shared)
         for p in todo:
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
@@ -168,9 +170,8 @@ class _Context:
         self.extended: list[tuple[dict[str, int], list[Instance]]] = []
 
     def extend(self, sizes: dict[str, int], pairs: list[_Pair], used: set[str], start: float) -> bool:
-        """The check at one larger size assignment, at a sampled instance: exact for the pairs proved so
-        far, numeric (a certified refutation only) for the rest and for any the exact test does not settle.
-        False when these sizes do not fit the claim (a literal size, a limit)."""
+        """One larger size assignment at a sampled instance: exact for the pairs proved so far, numeric for
+        the rest and for any the exact test does not settle; False when the sizes do not fit the claim."""
         try:
             (inst,) = sampled_instances(used, self.program, sizes)
         except ShapeError:
@@ -187,7 +188,7 @@ class _Context:
             self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2)
         except ClaimError:
             return False
-        _note_numeric(spot, before, sizes)
+        note_checked(spot, before, sizes)
         for p in proved:
             if not (p.refuted or p.shape) and p not in failed:
                 p.proved_sizes.append(sizes)
@@ -261,17 +262,29 @@ class _Context:
                                            difference=repr(float(vb[entry] - va[entry])))
                 p.where = (inst, point)
 
-    def prove(self, inst: Instance, todo: list[_Pair], start: float, exact_only: bool = False) -> None:
+    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None,
+              exact_only: bool = False) -> None:
+        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
+        ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
         used = self.program.names_used(self.nodes)
-        ev = symbolic_evaluator(self.program, used, inst)
+        direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
+
+        def direct_ev() -> Any:
+            """The instance's own evaluator (its environment names the symbols a witness gives values)."""
+            if not direct:
+                direct.append(symbolic_evaluator(self.program, used, inst))
+            return direct[0]
 
         def value(k: int) -> np.ndarray:
             if k not in cache:
-                try:
-                    cache[k] = ev.value(self.nodes[k])
-                except ShapeError as e:
-                    raise self.located(k, inst, e) from None
+                got = shared.value(k, inst) if shared is not None else None
+                if got is None:
+                    try:
+                        got = direct_ev().value(self.nodes[k])
+                    except ShapeError as e:
+                        raise self.located(k, inst, e) from None
+                cache[k] = got
             return cache[k]
 
         for p in todo:
@@ -303,7 +316,7 @@ class _Context:
                         _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant))
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
-                elif (cex := nonzero_counterexample(self.prover.atoms, ev.env, inst, idx, a[idx], b[idx],
+                elif (cex := nonzero_counterexample(self.prover.atoms, direct_ev().env, inst, idx, a[idx], b[idx],
                                                     diff)) is not None:
                     p.refuted, p.where = cex, (inst, None)
                     p.methods.add("exact evaluation")
@@ -330,13 +343,6 @@ class _Context:
             p.where = (inst, point_of(self.program, used, inst, found))
         return False
 
-
-
-def _note_numeric(pairs: list[_Pair], before: list[int], sizes: dict[str, int]) -> None:
-    """Record the sizes at which some numeric point agreed, for each pair."""
-    for p, n in zip(pairs, before):
-        if p.samples > n and sizes not in p.numeric_sizes:
-            p.numeric_sizes.append(sizes)
 
 
 def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:

@@ -130,3 +130,10 @@ def scope(proved: list[list[dict[str, int]]], checked: list[list[dict[str, int]]
     numeric = [s for s in every if s not in proved_all and all(s in p or s in c for p, c in both)]
     key = (lambda s: (sum(s.values()), tuple(s.values())))
     return tuple(sorted(proved_all, key=key)), tuple(sorted(numeric, key=key))
+
+
+def note_checked(pairs: list[Any], before: list[int], sizes: dict[str, int]) -> None:
+    """Record ``sizes`` as numerically checked for each pair some numeric point agreed on since ``before``."""
+    for p, n in zip(pairs, before):
+        if p.samples > n and sizes not in p.numeric_sizes:
+            p.numeric_sizes.append(sizes)
