@@ -274,6 +274,8 @@ k = "vector(d)"
     ("tarce(A)", "unknown function 'tarce'; did you mean 'trace'?"),
     ("sigmod(x)", "did you mean 'sigmoid'?"),
     ("numpy.linalg.inv(A)", "write inv(x)"),
+    ("A.T() @ A", "the transpose already, without parentheses: write A.T, not A.T()"),
+    ("A.transpose()", "the transpose is written x.T"),
 ])
 def test_friendly_errors(lhs: str, needle: str) -> None:
     text = '[symbols]\nn = "dim"\nx = "scalar"\nA = "matrix(n, n)"\n' + claims({"c": (lhs, "x")})
