@@ -240,6 +240,7 @@ rhs = "1 + sum(log(s))"
         "sqrt(v^2) = v only for positive v": ("sqrt(v**2)", "v"),
         "log exp of a positive matrix": ("exp(log(P))", "P"),
     })
+    assert results(text)["multi-line, wrong"].steps[0] == "sum(log(s)) - 1"     # one line in every report
     assert verdicts(text) == {"multi-line": "proved", "multi-line, wrong": "refuted",
                               "sqrt(s^2) = s for positive s": "proved",
                               "sqrt(v^2) = v only for positive v": "refuted", "log exp of a positive matrix": "proved"}
