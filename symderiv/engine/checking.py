@@ -8,7 +8,6 @@ still gets the verdict it has earned.
 """
 from __future__ import annotations
 
-import itertools
 import time
 from fractions import Fraction
 from dataclasses import dataclass, field, replace
@@ -109,6 +108,11 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         for inst in insts:
             ctx.numeric(inst, pairs, per_instance)
     yield _result(base, pairs, start, provisional=True)
+    if ctx.pieces:      # then a point inside every region the branch conditions allow: far breakpoints too
+        for _, insts in plan:
+            for inst in insts:
+                ctx.numeric(inst, pairs, 0, regions=True)
+        yield _result(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
     if ctx.diagnose_first(pairs, plan, used):
@@ -161,12 +165,11 @@ class _Context:
         at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""
         return ClaimError(f"{self.where}: step {k} ({_short(self.spec.steps[k])}): {e}{at}")
 
-    def numeric(self, inst: Instance, pairs: list[_Pair], count: int) -> None:
+    def numeric(self, inst: Instance, pairs: list[_Pair], count: int, regions: bool = False) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
-        points: Iterable[numeric.Point] = numeric.sample_points(self.program, used, inst, count, s.seed)
-        if self.pieces:      # a point inside every region the branch conditions allow, far breakpoints too
-            points = itertools.chain(points, region_samples(self.program, self.nodes, used, inst))
+        points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
+                                           else numeric.sample_points(self.program, used, inst, count, s.seed))
         for point in points:
             values: list[np.ndarray | None] = []
             for k, node in enumerate(self.nodes):
