@@ -23,6 +23,7 @@ from .diagnosing import diagnose, differs_at, exact_values, power_hint
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
+from .parametric import SizeBuild
 from .proving import Prover, Unsupported
 from .nonzero import Witness, rational_witness
 from .arrays import free_symbols
@@ -141,8 +142,9 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         todo = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
         if not todo:
             break
+        shared = SizeBuild.worth(ctx.program, nodes, used, sizes, len(insts))
         for inst in insts:
-            ctx.prove(inst, todo, start)
+            ctx.prove(inst, todo, start, shared)
         for p in todo:
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
@@ -226,17 +228,27 @@ class _Context:
                                            difference=repr(float(vb[entry] - va[entry])))
                 p.where = (inst, point)
 
-    def prove(self, inst: Instance, todo: list[_Pair], start: float) -> None:
+    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None) -> None:
+        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values."""
         used = self.program.names_used(self.nodes)
-        ev = symbolic_evaluator(self.program, used, inst)
+        direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
+
+        def direct_ev() -> Any:
+            """The instance's own evaluator (its environment names the symbols a witness gives values)."""
+            if not direct:
+                direct.append(symbolic_evaluator(self.program, used, inst))
+            return direct[0]
 
         def value(k: int) -> np.ndarray:
             if k not in cache:
-                try:
-                    cache[k] = ev.value(self.nodes[k])
-                except ShapeError as e:
-                    raise self.located(k, inst, e) from None
+                got = shared.value(k, inst) if shared is not None else None
+                if got is None:
+                    try:
+                        got = direct_ev().value(self.nodes[k])
+                    except ShapeError as e:
+                        raise self.located(k, inst, e) from None
+                cache[k] = got
             return cache[k]
 
         for p in todo:
@@ -268,8 +280,8 @@ class _Context:
                         _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant))
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
-                elif (w := self.witness(ev, a[idx], b[idx], diff)) is not None:
-                    p.refuted = _exact_counterexample(inst, idx, w, ev.env)
+                elif (w := self.witness(direct_ev(), a[idx], b[idx], diff)) is not None:
+                    p.refuted = _exact_counterexample(inst, idx, w, direct_ev().env)
                     p.where = (inst, None)
                     p.methods.add("exact evaluation")
                 else:
