@@ -204,7 +204,11 @@ class Evaluator:
         self.memo: dict[str, np.ndarray] = {}
 
     def with_env(self, env: dict[str, np.ndarray]) -> "Evaluator":
-        return Evaluator(self.B, self.program, env, self.inst)
+        return type(self)(self.B, self.program, env, self.inst)
+
+    def implementation(self, f: Any) -> Any:
+        """The definition of a table function this evaluator uses (``certify`` supplies its own for a few)."""
+        return f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
 
     def value(self, n: Node) -> np.ndarray:
         B = self.B
@@ -302,7 +306,7 @@ class Evaluator:
                 shapes.append(v)
         shape = f.shape(*shapes)
         _check_entries(f"{n.fn}()", shape)
-        impl = f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
+        impl = self.implementation(f)
         out = impl(self.B, *values)
         if out.shape != shape:
             raise ShapeError(f"{n.fn}: internal shape rule gave {shape}, definition gave {out.shape}")

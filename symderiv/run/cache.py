@@ -44,6 +44,7 @@ def counterexample_to_json(c: Counterexample) -> dict[str, Any]:
         "lhs_shape": list(c.lhs_shape) if c.lhs_shape is not None else None,
         "rhs_shape": list(c.rhs_shape) if c.rhs_shape is not None else None,
         "difference": c.difference, "lhs_exact": c.lhs_exact, "rhs_exact": c.rhs_exact,
+        "certificate": c.certificate,
     }
 
 
@@ -53,7 +54,7 @@ def counterexample_from_json(d: dict[str, Any]) -> Counterexample:
 
     return Counterexample(dict(d["sizes"]), dict(d["indices"]), dict(d["point"]), pair(d["entry"]),
                           d["lhs"], d["rhs"], bool(d["exact"]), pair(d["lhs_shape"]), pair(d["rhs_shape"]),
-                          d["difference"], d["lhs_exact"], d["rhs_exact"])
+                          d["difference"], d["lhs_exact"], d["rhs_exact"], d.get("certificate"))
 
 
 def step_to_json(s: StepResult) -> dict[str, Any]:
