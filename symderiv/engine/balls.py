@@ -195,8 +195,18 @@ def _positive(x: Any, what: str) -> None:
     if p > 0:
         return
     if p < 0:
-        raise Undefined(f"{what} of {p.str(10, radius=False)} < 0")
+        raise Undefined(f"{what} of {show(p)} < 0")
     raise Kink(f"{what} of a value that may be 0 ({p.str(5)})", exact=p.is_exact() and p.is_zero())
+
+
+def show(p: arb) -> str:
+    """A ball for a reader: an exact short rational as a fraction (-273/16), else its leading digits."""
+    if p.is_exact():
+        man, exp = p.mid().man_exp()
+        f = Fraction(int(man)) * Fraction(2) ** int(exp)
+        if f.denominator < 10 ** 6 and abs(f.numerator) < 10 ** 12:
+            return str(f)
+    return p.str(10, radius=False)
 
 
 def _unary(x: Any, f: Callable[[arb], arb], df: Callable[[Any, Any], Any]) -> Any:

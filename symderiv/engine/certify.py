@@ -177,7 +177,7 @@ class Witness:
         if self.undefined is not None:
             return Counterexample(dict(inst.sizes), indices, point, self.entry, lhs, None, exact=False,
                                   certificate=f"ball arithmetic at {self.bits} bits: the step before is "
-                                              f"{self.lhs.str(10)}; this step takes the {self.undefined}")
+                                              f"{balls.show(self.lhs)}; this step takes the {self.undefined}")
         gap = self.rhs - self.lhs
         return Counterexample(dict(inst.sizes), indices, point, self.entry, lhs, float(self.rhs.mid()),
                               exact=False, difference=gap.str(6, radius=False),
