@@ -9,10 +9,12 @@ still gets the verdict it has earned.
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 import numpy as np
+import sympy as sp
 
 from . import numeric
 from .arrays import evaluator as symbolic_evaluator
@@ -22,12 +24,15 @@ from .diagnosing import diagnose, exact_values
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
-from .proving import OutOfTime, Prover, budget
+from .proving import OutOfTime, Prover, Unsupported, budget
+from .nonzero import Witness, rational_witness
+from .arrays import free_symbols
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
 SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
 MAX_CANDIDATES = 4       # numeric disagreements offered to the certifier per pair (each may cost 4 precisions)
+RANDOM_PER_INSTANCE = 1  # every instance gets random points beyond the fixed simple ones
 SEARCH_POINTS = 6        # random points per instance in the witness search for an undecided pair
 
 
@@ -101,7 +106,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
 
     # 1. the numeric spot check, smallest sizes first
     for _, insts in plan:
-        per_instance = max(numeric.SIMPLE_PATTERNS, -(-settings.samples // len(insts)))
+        per_instance = max(numeric.SIMPLE_PATTERNS + RANDOM_PER_INSTANCE, -(-settings.samples // len(insts)))
         for inst in insts:
             ctx.numeric(inst, pairs, per_instance)
     yield _result(base, pairs, start, provisional=True)
@@ -257,6 +262,9 @@ class _Context:
             if p.refuted or p.undecided:
                 continue
             a, b = value(p.k - 1), value(p.k)
+            if a.shape != b.shape:            # the proof compares shapes too: no point may be needed
+                _shape_refuted(p, inst, a.shape, b.shape)
+                break
             indices = list(np.ndindex(a.shape))
             diffs = [b[idx] - a[idx] for idx in indices]
             shown = self.prover.zeros(diffs)       # every entry at once; the rest one by one below
@@ -275,10 +283,50 @@ class _Context:
                         certificate=f"exact: the difference is the constant {d.constant}")
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
+                elif (w := self.witness(ev, a[idx], b[idx], diff)) is not None:
+                    p.refuted = _exact_counterexample(inst, idx, w, ev.env)
+                    p.where = (inst, None)
+                    p.methods.add("exact evaluation")
                 else:
                     p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
                                    + (f" ({d.method})" if d.method else ""))
                 break
+
+
+    def witness(self, ev: Any, lhs: Any, rhs: Any, diff: Any) -> Witness | None:
+        """An exact rational point where a rational difference is nonzero (see ``nonzero``)."""
+        try:
+            form = self.prover.atoms.rational(diff)
+        except (Unsupported, RecursionError):
+            return None
+        return rational_witness(form, lhs, rhs, list(free_symbols(ev.env)))
+
+
+def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:
+    p.shape = True
+    if p.refuted is None:
+        p.refuted = Counterexample(dict(inst.sizes), _indices(inst), {}, None, None, None,
+                                   lhs_shape=lhs, rhs_shape=rhs)
+
+
+def _exact_counterexample(inst: Instance, idx: tuple[int, ...], w: Witness, env: dict[str, np.ndarray]
+                          ) -> Counterexample:
+    arrays: dict[str, np.ndarray] = {}
+    for name, arr in env.items():
+        out = np.empty(arr.shape, dtype=object)
+        for pos in np.ndindex(arr.shape):
+            e = arr[pos]
+            out[pos] = w.values.get(e, Fraction(0)) if not isinstance(e, (int, Fraction)) else Fraction(e)
+            if getattr(e, "is_Rational", False):
+                out[pos] = Fraction(int(e.p), int(e.q))
+        arrays[name] = out
+    lhs, rhs = str(w.lhs), str(w.rhs)
+    short = len(lhs) <= 200 and len(rhs) <= 200
+    return Counterexample(dict(inst.sizes), _indices(inst), numeric.Point({}, arrays).describe(),
+                          (int(idx[0]), int(idx[1])), float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True,
+                          difference=f"{w.gap.numerator}" if w.gap.denominator == 1 else f"{w.gap.numerator}/{w.gap.denominator}",
+                          lhs_exact=lhs if short else None, rhs_exact=rhs if short else None,
+                          certificate="exact: the difference is a rational function, nonzero at this rational point")
 
 
 def _indices(inst: Instance) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def _factor(prover: Prover, a: np.ndarray, b: np.ndarray) -> Fraction | None:
         if prover.decide(a[idx], use_simplify=False).status == "zero":
             continue
         try:
-            c = prover.constant(prover.atoms.rational(b[idx] / a[idx]))
+            c = prover.constant(b[idx] / a[idx])
         except (Unsupported, ZeroDivisionError):
             return None
         if c is None or c in (1, -1):

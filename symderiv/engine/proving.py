@@ -1,28 +1,57 @@
 """Deciding whether a SymPy expression is identically zero, cheapest stage first.
 
-1. ``identical``: the difference is already 0 (or already a nonzero constant,
-   which refutes: this is how ``sigma(x)`` vs ``sigma(x) + 1e-12`` is caught).
+1. ``identical``: the difference is already 0 (or already a nonzero rational
+   number, which refutes: the constant is exact).
 2. ``exact evaluation``: every ``exp(...)``, ``log(...)``, root and other
    non-rational piece is replaced by a fresh symbol (the same piece always by the
-   same symbol; ``exp(a + 2b)`` becomes ``E_a * E_b**2``, ``exp(-a)`` becomes
-   ``1/E_a``; polynomial terms of an exponent are expanded first, other terms are
-   kept whole, which can only lose a proof, never make one; ``log(e^a * y)``
-   becomes ``a + log(y)`` when a is real wherever defined, exact for the principal
-   logarithm whatever y's sign; see ``atoms``), which leaves a rational function R of
-   symbols.  If R is the zero
-   rational function, the difference is zero wherever it is defined.  R is
-   evaluated *exactly*, in integers modulo the prime p = 2^61 - 1, at independent
-   uniformly random points.  When R is not zero its numerator, of total degree at
-   most D (a bound computed from the expression), vanishes at a random point with
-   probability at most D/p (Schwartz-Zippel); the trials are repeated until
-   (D/p)^t < 2^-100, and a point where a denominator vanishes is drawn again.
-   So ``proved`` by this stage is wrong with probability below 2^-100.  When R is
-   a nonzero constant c (R - c is zero by the same test, c found by exact rational
-   evaluation), the difference is the constant c everywhere: refuted.
+   same symbol; see ``atoms``: treating the pieces as independent can only lose a
+   proof, never make one), which leaves a rational function R of symbols.  If R is
+   the zero rational function, the difference is zero wherever it is defined.  R is
+   compiled once to a straight-line program (``exact``) and evaluated exactly, in
+   integers, modulo fresh random primes at fresh random points.
 3. ``simplify``: SymPy's ``simplify``, within a time budget, for identities that
    need relations between the pieces (``log(exp(x)) = x``, ``sqrt(x)**2 = x``).
-   It proves only when it returns exactly 0.
+   It proves only when it returns exactly 0, and refutes only when it returns a
+   nonzero rational number.
 Anything else is ``unknown``: the claim is then at best ``numeric``.
+
+The error bound of ``zero`` from the exact stage
+-------------------------------------------------
+Let the program compute R = N / Q, where N and Q are the *unreduced* numerator and
+denominator it builds (polynomials with integer coefficients, before any
+cancellation; R != 0 exactly when N != 0).  ``exact.compile_program`` bounds the
+total degree D of N and the bits H of the sum of the absolute values of its
+coefficients, and the same (D_inv, H_inv) summed over every value the program
+inverts and every constant's denominator.
+
+One trial draws a prime p uniformly from the primes in [2^62, 2^63) and a point x
+uniformly from F_p^n, both from the operating system's randomness (never from the
+file's ``seed``, so a file cannot place the roots of its difference on the points,
+nor make its coefficients multiples of the prime).  Suppose R != 0.  The trial
+wrongly sees zero only if
+  (a) p divides every coefficient of N: N has a nonzero coefficient of at most H
+      bits, which has at most H/62 prime factors >= 2^62; there are more than 2^56
+      primes in [2^62, 2^63) (Rosser and Schoenfeld: x/ln x < pi(x) < 1.25506 x/ln x,
+      so pi(2^63) - pi(2^62) > 2^62 * 0.0165 > 2^56); so this has probability at
+      most H / (62 * 2^56); or
+  (b) N mod p is a nonzero polynomial of degree <= D that vanishes at x: at most
+      D / 2^62 (Schwartz-Zippel).
+So a trial errs with probability at most e = D / 2^62 + H / (62 * 2^56).  A trial
+where some inversion fails (a denominator vanishes modulo p) is drawn again, prime
+and point; that happens with probability at most d = D_inv / 2^62 + H_inv / (62 *
+2^56) by the same argument, so conditioned on its success a trial errs with
+probability at most e / (1 - d).  Trials are independent (t primes at once: the
+program runs modulo their product at a point uniform modulo it, which by the Chinese
+remainder theorem is t independent uniform points), so with t trials such that
+(e / (1 - d))^t < 2^-100, ``zero`` is wrong with probability below 2^-100 for each
+expression tested.  Expressions too large for a useful bound are left undecided.
+
+A nonzero constant is never decided modulo a prime: c is computed exactly, as a
+Fraction, at a rational point where R is defined, c != 0 is checked exactly, and
+R - c is shown zero by the test above (its numerator c_den * N - c_num * Q has
+degree <= max(D, D_Q) and at most 1 + max(bits(c_den) + H, bits(c_num) + H_Q)
+bits).  So "the difference is the constant c" is wrong with probability below
+2^-100 too, and c itself is exact.
 """
 from __future__ import annotations
 
@@ -36,18 +65,13 @@ from typing import Any, Iterator
 
 import sympy as sp
 
+from . import exact
 from .atoms import Atoms
+from .exact import Bound, Program, Unsupported, ZeroDenominator, compile_program
 
-PRIME = 2 ** 61 - 1
 ERROR_BITS = 100
-
-
-class Unsupported(Exception):
-    """The expression has a piece the exact evaluator cannot handle."""
-
-
-class ZeroDenominator(Exception):
-    pass
+MAX_TRIALS = 40
+MAX_REDRAWS = 20
 
 
 class OutOfTime(Exception):
@@ -61,137 +85,80 @@ class Decision:
     constant: Any = None         # the nonzero constant, as a SymPy number
 
 
-def _post_order(*roots: sp.Basic) -> Iterator[sp.Basic]:
-    """Each distinct node of the roots once, children before parents, without recursion."""
-    seen: set[int] = set()
-    stack: list[tuple[sp.Basic, bool]] = [(r, False) for r in reversed(roots)]
-    while stack:
-        node, ready = stack.pop()
-        if ready:
-            yield node
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        if node.is_Add or node.is_Mul or node.is_Pow:
-            stack.extend((a, False) for a in node.args)
+def _log2_trial_error(num: Bound, inverted: Bound) -> float:
+    """log2 of the bound e / (1 - d) on one trial's error (see the module docstring)."""
+    scale = 62 * 2.0 ** 56
+    e = num.degree / 2.0 ** exact.PRIME_MIN_LOG2 + num.bits / scale
+    d = inverted.degree / 2.0 ** exact.PRIME_MIN_LOG2 + inverted.bits / scale
+    if d >= 0.5 or e >= 0.25:
+        raise Unsupported("too large for a useful error bound")
+    return math.log2(max(e, 2.0 ** -200) * 1.000001 / (1 - d))
 
 
-def degree_bound(expr: sp.Basic, order: list[sp.Basic] | None = None) -> int:
-    """A bound on the total degree of the numerator of ``expr`` (a rational function)."""
-    return _degrees(order if order is not None else list(_post_order(expr)))[id(expr)][0]
+def trials_needed(num: Bound, inverted: Bound) -> int:
+    """Trials so that a nonzero expression passes them all with probability below 2^-ERROR_BITS."""
+    t = math.ceil(ERROR_BITS / -_log2_trial_error(num, inverted))
+    if t > MAX_TRIALS:
+        raise Unsupported("too many trials needed")
+    return max(t, 1)
 
 
-def _degrees(order: list[sp.Basic]) -> dict[int, tuple[int, int]]:
-    """Bounds on the total degrees of (numerator, denominator) of every node, by id."""
-    deg: dict[int, tuple[int, int]] = {}
-    for n in order:
-        if n.is_Symbol:
-            d = (1, 0)
-        elif n.is_Rational:
-            d = (0, 0)
-        elif n.is_Add:
-            parts = [deg[id(a)] for a in n.args]
-            den = sum(p[1] for p in parts)
-            d = (max(p[0] + den - p[1] for p in parts), den)
-        elif n.is_Mul:
-            parts = [deg[id(a)] for a in n.args]
-            d = (sum(p[0] for p in parts), sum(p[1] for p in parts))
-        elif n.is_Pow and n.exp.is_Integer:
-            num, den = deg[id(n.base)]
-            k = int(n.exp)
-            d = (k * num, k * den) if k >= 0 else (-k * den, -k * num)
-        else:
-            raise Unsupported(type(n).__name__)
-        deg[id(n)] = d
-    return deg
+def _offset_bound(num: Bound, den: Bound, c: Fraction) -> Bound:
+    """Bounds on the unreduced numerator of R - c, where R = N / Q."""
+    return Bound(max(num.degree, den.degree),
+                 1 + max(c.denominator.bit_length() + num.bits, abs(c.numerator).bit_length() + den.bits))
 
 
-class Rational:
-    """A rational expression made ready for exact evaluation: its distinct nodes in
-    post-order (children first) and its symbols, found once."""
-
-    def __init__(self, expr: sp.Basic) -> None:
-        self.expr = expr
-        self.order = list(_post_order(expr))
-        self.symbols = [n for n in self.order if n.is_Symbol]
-
-    def degree(self) -> int:
-        return degree_bound(self.expr, self.order)
+def _mod(c: Fraction, p: int) -> int:
+    try:
+        return c.numerator * pow(c.denominator, -1, p) % p
+    except ValueError:
+        raise ZeroDenominator from None
 
 
-def _evaluate_nodes(order: list[sp.Basic], values: dict[sp.Basic, Any], field: str) -> dict[int, Any]:
-    """The exact value of every node, by id (``order``: children before parents): modulo PRIME
-    (field "mod") or as a Fraction."""
-    out: dict[int, Any] = {}
-    mod = field == "mod"
-    for n in order:
-        if n.is_Symbol:
-            v = values[n]
-        elif n.is_Rational:
-            if mod:
-                if n.q % PRIME == 0:
-                    raise ZeroDenominator
-                v = n.p * pow(n.q, -1, PRIME) % PRIME
-            else:
-                v = Fraction(int(n.p), int(n.q))
-        elif n.is_Add:
-            v = sum(out[id(a)] for a in n.args)
-            v = v % PRIME if mod else v
-        elif n.is_Mul:
-            v = 1
-            for a in n.args:
-                v = v * out[id(a)] % PRIME if mod else v * out[id(a)]
-        elif n.is_Pow and n.exp.is_Integer:
-            b, k = out[id(n.base)], int(n.exp)
-            if k < 0:
-                if b == 0:
-                    raise ZeroDenominator
-                b, k = (pow(b, -1, PRIME), -k) if mod else (1 / b, -k)
-            v = pow(b, k, PRIME) if mod else b ** k
-        else:
-            raise Unsupported(type(n).__name__)
-        out[id(n)] = v
-    return out
-
-
-def _random_values(symbols: list[sp.Basic], rng: random.Random, field: str) -> dict[sp.Basic, Any]:
-    if field == "mod":
-        return {s: rng.randrange(1, PRIME) for s in symbols}
-    return {s: Fraction(rng.randrange(1, 1000)) for s in symbols}
-
-
-def _nodes_at_random_point(order: list[sp.Basic], symbols: list[sp.Basic], rng: random.Random, field: str
-                           ) -> dict[int, Any]:
-    """Every node's value at a random point, drawn again where a denominator vanishes."""
-    for _ in range(20):
+def zero_mask(program: Program, offsets: list[Fraction] | None = None) -> list[bool]:
+    """For each output R_i: is R_i - offsets[i] the zero rational function (error < 2^-ERROR_BITS each)?"""
+    offs = offsets or [Fraction(0)] * len(program.outputs)
+    extra = sum(c.denominator.bit_length() for c in offs)
+    inverted = Bound(program.inverted.degree, program.inverted.bits + extra)
+    bounds = [_offset_bound(n, d, c) if c else n for n, d, c in zip(program.numerators, program.denominators, offs)]
+    trials = max(trials_needed(b, inverted) for b in bounds)
+    for _ in range(MAX_REDRAWS):
+        primes = [exact.random_prime() for _ in range(trials)]
         try:
-            return _evaluate_nodes(order, _random_values(symbols, rng, field), field)
+            values = exact.modular(program, primes)
+            targets = [[_mod(c, p) for p in primes] for c in offs]
         except ZeroDenominator:
             continue
+        return [v == t for v, t in zip(values, targets)]
     raise Unsupported("every random point hit a zero denominator")
 
 
-def _value_at_random_point(expr: "sp.Basic | Rational", rng: random.Random, field: str) -> Any:
-    r = expr if isinstance(expr, Rational) else Rational(expr)
-    return _nodes_at_random_point(r.order, r.symbols, rng, field)[id(r.expr)]
+def _random_rational_point(n: int, rng: random.Random) -> list[Fraction]:
+    return [Fraction(rng.randrange(-2 ** 20, 2 ** 20), rng.randrange(1, 2 ** 10)) for _ in range(n)]
 
 
-def _trials(degree: int) -> int:
-    """Random points needed so that a nonzero numerator of this degree passes them all with
-    probability below 2^-ERROR_BITS (Schwartz-Zippel: at most degree/PRIME per point)."""
-    d = max(degree, 1)
-    if d >= PRIME >> 10:
-        raise Unsupported("degree too large for exact evaluation")
-    return math.ceil(ERROR_BITS / (math.log2(PRIME) - math.log2(d)))
+def exact_constant(program: Program) -> Fraction | None:
+    """The value of the program's only output when it is a nonzero constant rational function, else None.
 
-
-def vanishes(expr: "sp.Basic | Rational", rng: random.Random, offset: Fraction = Fraction(0)) -> bool:
-    """Is ``expr - offset`` the zero rational function (error below 2^-ERROR_BITS)?"""
-    r = expr if isinstance(expr, Rational) else Rational(expr)
-    c = offset.numerator * pow(offset.denominator, -1, PRIME) % PRIME
-    return all(_value_at_random_point(r, rng, "mod") == c for _ in range(_trials(r.degree())))
+    A cheap filter first (two points modulo the same primes must agree), then c exactly at a
+    random rational point, c != 0 exactly, and R - c shown zero with fresh primes.
+    """
+    primes = [exact.random_prime(), exact.random_prime()]
+    try:
+        if exact.modular(program, primes) != exact.modular(program, primes):
+            return None
+    except ZeroDenominator:
+        pass
+    for _ in range(MAX_REDRAWS):
+        try:
+            c = exact.rational(program, _random_rational_point(len(program.symbols), exact.OS_RANDOM))[0]
+            break
+        except ZeroDenominator:
+            continue
+    else:
+        return None
+    return c if c != 0 and zero_mask(program, [c])[0] else None
 
 
 @contextmanager
@@ -219,12 +186,19 @@ def _alarm(signum: int, frame: Any) -> None:
 
 
 class Prover:
-    """Decides entries of one claim; shares the atom table and random source across them."""
+    """Decides entries of one claim; shares the atom table across them.
+
+    ``seed`` is accepted for compatibility and ignored: the exact stage's points and
+    primes come from the operating system's randomness, never from the file.
+    """
 
     def __init__(self, seed: int = 0, simplify_seconds: float | None = 5.0) -> None:
         self.atoms = Atoms()
-        self.rng = random.Random(seed)
         self.simplify_seconds = simplify_seconds
+
+    def program(self, exprs: list[sp.Basic]) -> Program:
+        """The straight-line program of the expressions' rational forms (atoms replaced)."""
+        return compile_program([self.atoms.rational(e) for e in exprs])
 
     def decide(self, expr: sp.Basic, use_simplify: bool = True) -> Decision:
         if expr == 0:
@@ -233,10 +207,10 @@ class Prover:
             if expr.is_Rational or expr.is_zero is False:
                 return Decision("constant", "identical", expr)
         try:
-            r = Rational(self.atoms.rational(expr))
-            if vanishes(r, self.rng):
+            prog = self.program([expr])
+            if zero_mask(prog)[0]:
                 return Decision("zero", "exact evaluation")
-            c = self.constant(r)
+            c = exact_constant(prog)
             if c is not None:
                 return Decision("constant", "exact evaluation", sp.Rational(c.numerator, c.denominator))
         except (Unsupported, RecursionError):
@@ -248,46 +222,30 @@ class Prover:
     def zeros(self, exprs: list[sp.Basic]) -> list[bool]:
         """Which expressions are shown identically zero by the exact stage, tested together.
 
-        All of them are evaluated at the same random points with one memo, so a piece
-        shared between entries (a softmax denominator) is evaluated once per point.
-        Each expression's own test is exactly the one ``vanishes`` makes (uniform random
-        points, trials from its degree bound), so each "zero" keeps its error bound of
-        2^-ERROR_BITS.  False means "not shown here": ``decide`` says what it is.
+        All of them are evaluated in one program at the same random points and primes,
+        so a piece shared between entries (a softmax denominator) is evaluated once.
+        The trials are enough for the largest bound among them, so each "zero" keeps
+        its error bound of 2^-ERROR_BITS.  False means "not shown here": ``decide``
+        says what it is.
         """
         shown = [e == 0 for e in exprs]
-        roots: dict[int, sp.Basic] = {}
-        for i, e in enumerate(exprs):
-            if not shown[i] and not e.is_number:
-                try:
-                    roots[i] = self.atoms.rational(e)
-                except (Unsupported, RecursionError):
-                    pass
-        if not roots:
+        todo = [i for i, e in enumerate(exprs) if not shown[i] and not e.is_number]
+        if not todo:
             return shown
         try:
-            order = list(_post_order(*roots.values()))
-            degrees = _degrees(order)
-            trials = _trials(max(degrees[id(r)][0] for r in roots.values()))
-            symbols = [n for n in order if n.is_Symbol]
-            alive = dict(roots)
-            for _ in range(trials):
-                values = _nodes_at_random_point(order, symbols, self.rng, "mod")
-                alive = {i: r for i, r in alive.items() if values[id(r)] == 0}
+            mask = zero_mask(self.program([exprs[i] for i in todo]))
         except (Unsupported, RecursionError):
             return shown
-        for i in alive:
-            shown[i] = True
+        for i, zero in zip(todo, mask):
+            shown[i] = zero
         return shown
 
-    def constant(self, r: "sp.Basic | Rational") -> Fraction | None:
-        """The value of r when r is a constant rational function, else None."""
-        a, b = _value_at_random_point(r, self.rng, "mod"), _value_at_random_point(r, self.rng, "mod")
-        if a != b:
+    def constant(self, expr: sp.Basic) -> Fraction | None:
+        """The value of expr's rational form when it is a nonzero constant (exact), else None."""
+        try:
+            return exact_constant(self.program([expr]))
+        except (Unsupported, RecursionError):
             return None
-        c = _value_at_random_point(r, self.rng, "fraction")
-        if not isinstance(c, Fraction):
-            c = Fraction(c)
-        return c if c != 0 and vanishes(r, self.rng, c) else None
 
     def simplified(self, expr: sp.Basic) -> Decision:
         try:

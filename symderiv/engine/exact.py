@@ -1,0 +1,215 @@
+"""Exact evaluation of rational expressions: compiled once, evaluated modulo fresh random primes.
+
+``compile_program`` turns SymPy rational expressions (after ``atoms``: symbols,
+rationals, ``+``, ``*`` and integer powers only) into one flat straight-line
+program: a list of instructions over numbered registers, shared pieces computed
+once.  The program is then evaluated with plain Python integers, which are exact:
+
+- ``modular``: modulo M = p_1 * ... * p_t, the product of t primes drawn afresh
+  (``random_prime``), at a point drawn uniformly modulo M.  By the Chinese
+  remainder theorem that is t independent trials at once, each modulo its own
+  prime at its own uniform point; the value is zero modulo M exactly when it is
+  zero modulo every p_i.  An inversion of a value not invertible modulo M (a
+  vanishing denominator modulo some p_i) raises ``ZeroDenominator``.
+- ``rational``: exactly, in ``Fraction``s, at a rational point.
+
+For every output the program also bounds its *unreduced numerator* N (the
+polynomial with integer coefficients that the program computes before any
+cancellation, over the unreduced denominator Q): its total degree and the bit
+length of the sum of the absolute values of its coefficients (so every coefficient
+has at most that many bits), and the same for everything that is ever inverted.
+``proving`` turns these bounds into the error bound of its zero test.
+
+Randomness comes from the operating system (``random.SystemRandom``), never from
+the derivation file's ``seed``: a file cannot place roots on points or primes it
+cannot predict.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Iterator
+
+import sympy as sp
+
+PRIME_BITS = 63                  # primes are drawn uniformly from [2^62, 2^63)
+PRIME_MIN_LOG2 = PRIME_BITS - 1  # every prime is >= 2^62
+PRIMES_IN_RANGE_LOG2 = 56        # there are more than 2^56 primes in [2^62, 2^63) (see proving.py)
+
+OS_RANDOM = random.SystemRandom()
+
+# opcodes
+_VAR, _CONST, _ADD, _MUL, _POW = range(5)
+
+
+class Unsupported(Exception):
+    """The expression has a piece the exact evaluator cannot handle."""
+
+
+class ZeroDenominator(Exception):
+    """A value to be inverted is zero (modulo one of the primes)."""
+
+
+def random_prime(rng: random.Random = OS_RANDOM) -> int:
+    """A prime drawn uniformly from the primes in [2^62, 2^63) (rejection sampling, OS randomness)."""
+    low = 1 << PRIME_MIN_LOG2
+    while True:
+        n = low + rng.randrange(low) | 1
+        if sp.isprime(n):
+            return n
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Bounds on an unreduced numerator: total degree, and bits of its coefficients' absolute sum."""
+
+    degree: int
+    bits: int
+
+
+@dataclass
+class Program:
+    """A straight-line program: ``code[k]`` computes register ``k``; ``outputs`` are the roots' registers."""
+
+    code: list[tuple[int, Any]]
+    symbols: list[sp.Basic]          # register of symbol i is ``inputs[i]``
+    inputs: list[int]
+    outputs: list[int]
+    numerators: list[Bound]          # per output: its unreduced numerator
+    denominators: list[Bound]        # per output: its unreduced denominator
+    inverted: Bound                  # sum over every inverted value and constant denominator
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+
+def _post_order(roots: list[sp.Basic]) -> Iterator[sp.Basic]:
+    seen: set[int] = set()
+    stack: list[tuple[sp.Basic, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, ready = stack.pop()
+        if ready:
+            yield node
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if node.is_Add or node.is_Mul or node.is_Pow:
+            stack.extend((a, False) for a in node.args)
+
+
+def compile_program(roots: list[sp.Basic]) -> Program:
+    """One program for all ``roots`` (SymPy rational expressions), with degree and size bounds."""
+    code: list[tuple[int, Any]] = []
+    reg: dict[int, int] = {}
+    by_value: dict[sp.Basic, int] = {}
+    num: list[tuple[int, int]] = []      # (degree, bits) of each register's unreduced numerator
+    den: list[tuple[int, int]] = []
+    inv_degree = inv_bits = 0
+    symbols: list[sp.Basic] = []
+    inputs: list[int] = []
+    for n in _post_order(roots):
+        if n in by_value:                          # structurally equal to a node already compiled
+            reg[id(n)] = by_value[n]
+            continue
+        if n.is_Symbol:
+            op: tuple[int, Any] = (_VAR, len(symbols))
+            symbols.append(n)
+            inputs.append(len(code))
+            nd, dd = (1, 0), (0, 0)
+        elif n.is_Rational:
+            p, q = int(n.p), int(n.q)
+            op = (_CONST, (p, q))
+            nd, dd = (0, abs(p).bit_length()), (0, q.bit_length())
+            if q != 1:
+                inv_bits += q.bit_length()
+        elif n.is_Add:
+            args = [reg[id(a)] for a in n.args]
+            op = (_ADD, args)
+            den_deg = sum(den[a][0] for a in args)
+            den_bits = sum(den[a][1] for a in args)
+            nd = (max(num[a][0] + den_deg - den[a][0] for a in args),
+                  math.ceil(math.log2(len(args))) + max(num[a][1] + den_bits - den[a][1] for a in args))
+            dd = (den_deg, den_bits)
+        elif n.is_Mul:
+            args = [reg[id(a)] for a in n.args]
+            op = (_MUL, args)
+            nd = (sum(num[a][0] for a in args), sum(num[a][1] for a in args))
+            dd = (sum(den[a][0] for a in args), sum(den[a][1] for a in args))
+        elif n.is_Pow and n.exp.is_Integer:
+            b, k = reg[id(n.base)], int(n.exp)
+            op = (_POW, (b, k))
+            if k >= 0:
+                nd, dd = (k * num[b][0], k * num[b][1]), (k * den[b][0], k * den[b][1])
+            else:
+                inv_degree += num[b][0]
+                inv_bits += num[b][1]
+                nd, dd = (-k * den[b][0], -k * den[b][1]), (-k * num[b][0], -k * num[b][1])
+        else:
+            raise Unsupported(type(n).__name__)
+        reg[id(n)] = by_value[n] = len(code)
+        code.append(op)
+        num.append(nd)
+        den.append(dd)
+    outputs = [reg[id(r)] for r in roots]
+    return Program(code, symbols, inputs, outputs, [Bound(*num[o]) for o in outputs],
+                   [Bound(*den[o]) for o in outputs], Bound(inv_degree, inv_bits))
+
+
+def _run(program: Program, values: list[Any], modulus: int | None) -> list[Any]:
+    """Every register's value: modulo ``modulus``, or exactly (Fractions) when it is None."""
+    regs: list[Any] = []
+    append = regs.append
+    for op, arg in program.code:
+        if op == _VAR:
+            append(values[arg])
+        elif op == _ADD:
+            s = 0
+            for a in arg:
+                s += regs[a]
+            append(s % modulus if modulus else s)
+        elif op == _MUL:
+            v = 1
+            if modulus:
+                for a in arg:
+                    v = v * regs[a] % modulus
+            else:
+                for a in arg:
+                    v *= regs[a]
+            append(v)
+        elif op == _POW:
+            b, k = arg
+            v = regs[b]
+            if k < 0:
+                k = -k
+                try:
+                    v = pow(v, -1, modulus) if modulus else 1 / v
+                except (ValueError, ZeroDivisionError):
+                    raise ZeroDenominator from None
+            append(pow(v, k, modulus) if modulus else v ** k)
+        else:                                      # _CONST
+            p, q = arg
+            if modulus:
+                try:
+                    append(p * pow(q, -1, modulus) % modulus)
+                except ValueError:
+                    raise ZeroDenominator from None
+            else:
+                append(Fraction(p, q))
+    return regs
+
+
+def modular(program: Program, primes: list[int], rng: random.Random = OS_RANDOM) -> list[list[int]]:
+    """Each output's value modulo each prime, at a point uniform modulo each prime (independently)."""
+    m = math.prod(primes)
+    regs = _run(program, [rng.randrange(m) for _ in program.symbols], m)
+    return [[regs[o] % p for p in primes] for o in program.outputs]
+
+
+def rational(program: Program, point: list[Fraction]) -> list[Fraction]:
+    """Each output's exact value at ``point`` (one Fraction per symbol); ZeroDenominator if undefined."""
+    regs = _run(program, point, None)
+    return [Fraction(regs[o]) for o in program.outputs]
