@@ -59,7 +59,9 @@ CLASSES = {
     # traps and cases no class explains
     "x**3 for x**2 is none of them": (["x**2", "x**3"], None, "step 1 is not equal to step 0"),
     "negation at n = 3 only is not sign": (["x", "(n - 4) * x"], None, "step 1 is not equal to step 0"),
-    "a multiple that changes with the size is not factor": (["x", "n * x"], None, "not equal"),
+    "a multiple that changes with the size is a factor of the size": (["x", "n * x"], "factor",
+                                                                      "step 1 is n times step 0"),
+    "a multiple that is no power of the size is not factor": (["x", "(n + 1) * x"], None, "not equal"),
     "zero for a one-term step is not missing-term": (["sigma(x)", "0"], None, "not equal"),
     "a transpose at n = 3 only is not transpose": (["a @ c.T", "(a @ c.T).T + (n - 3) * eye(n)"], None, "not equal"),
 }

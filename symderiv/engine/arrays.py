@@ -15,6 +15,7 @@ import sympy as sp
 
 from .evaluate import Evaluator, Instance, Program, shape_of
 from ..language.parsing import Node
+from ..language.reading import POSITIVE_KINDS
 
 
 class SymbolicBackend:
@@ -43,6 +44,27 @@ class SymbolicBackend:
                 out[i, j] = sp.Add(*[a[i, k] * b[k, j] for k in range(a.shape[1])])
         return out
 
+    def power(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """a ** b entry by entry; a symbolic exponent as exp(b log a) (the base must be positive there), so
+        that the exact stage sees one exp piece for p**y and p**(y - 1) = exp(y log p) / p alike."""
+        return np.frompyfunc(_power, 2, 1)(a, b)
+
+    def fresh(self, name: str, shape: tuple[int, int]) -> np.ndarray:
+        """New real symbols standing for a define's entries (a derivative by that define)."""
+        out = np.empty(shape, dtype=object)
+        for i in range(shape[0]):
+            for j in range(shape[1]):
+                out[i, j] = sp.Dummy(symbol_name(name, shape, (i, j), "matrix" if shape[1] > 1 else "vector")
+                                     if shape != (1, 1) else name, real=True)
+        return out
+
+    def substitute(self, a: np.ndarray, symbols: np.ndarray, values: np.ndarray) -> np.ndarray:
+        subs = {s: v for s, v in zip(symbols.flat, values.flat)}
+        out = np.empty(a.shape, dtype=object)
+        for idx in np.ndindex(a.shape):
+            out[idx] = sp.sympify(a[idx]).xreplace(subs)
+        return out
+
     def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
         """The derivative of every entry of ``f0`` by the entry ``pos`` of ``var``.
 
@@ -65,6 +87,12 @@ class SymbolicBackend:
 
 
 SYMBOLIC = SymbolicBackend()
+
+
+def _power(a: Any, b: Any) -> Any:
+    if getattr(b, "is_number", True):
+        return a ** b
+    return sp.exp(b * sp.log(a))
 
 
 def gradients(expr: sp.Expr, targets: list[sp.Symbol]) -> dict[sp.Basic, sp.Expr]:
@@ -149,7 +177,7 @@ def _local_derivatives(node: sp.Basic, depends: dict[sp.Basic, bool], wanted: se
 def symbol_name(name: str, shape: tuple[int, int], pos: tuple[int, int], kind: str) -> str:
     if shape == (1, 1) and kind in ("scalar", "positive"):
         return name
-    if kind == "vector":
+    if kind in ("vector", "positive_vector"):
         return f"{name}[{pos[0]}]"
     return f"{name}[{pos[0]},{pos[1]}]"
 
@@ -166,7 +194,7 @@ def symbolic_env(program: Program, used: set[str], inst: Instance) -> dict[str, 
             env[name] = onehot_rows(SYMBOLIC, shape, inst.indices[name])
             continue
         a = np.empty(shape, dtype=object)
-        positive = decl.kind == "positive"
+        positive = decl.kind in POSITIVE_KINDS
         for i in range(shape[0]):
             for j in range(shape[1]):
                 a[i, j] = sp.Symbol(symbol_name(name, shape, (i, j), decl.kind), real=True,

@@ -84,6 +84,10 @@ class _Ops:
     def tanh(self) -> Any: return tanh(self)
     def sin(self) -> Any: return sin(self)
     def cos(self) -> Any: return cos(self)
+    def tan(self) -> Any: return tan(self)
+    def arctan(self) -> Any: return atan(self)
+    def sinh(self) -> Any: return sinh(self)
+    def cosh(self) -> Any: return cosh(self)
     def conjugate(self) -> Any: return self
 
 
@@ -245,6 +249,20 @@ def cos(x: Any) -> Any:
     return _unary(lift(x), arb.cos, lambda v, fv: neg(sin(v)))
 
 
+def tan(x: Any) -> Any:
+    x = lift(x)
+    _nonzero(R(primal(x).cos()), "tan at a pole: the cosine")
+    return _unary(x, arb.tan, lambda v, fv: add(ONE, mul(fv, fv)))
+
+
+def sinh(x: Any) -> Any:
+    return _unary(lift(x), arb.sinh, lambda v, fv: cosh(v))
+
+
+def cosh(x: Any) -> Any:
+    return _unary(lift(x), arb.cosh, lambda v, fv: sinh(v))
+
+
 def erf(x: Any) -> Any:
     return _unary(lift(x), arb.erf, lambda v, fv: mul(div(TWO, sqrt(R(arb.pi()))), exp(neg(mul(v, v)))))
 
@@ -296,8 +314,8 @@ ZERO, ONE, TWO, HALF = R(arb(0)), R(arb(1)), R(arb(2)), R(arb(0.5))
 
 # ---------------------------------------------------------------- SymPy expressions
 _SYMPY_UNARY: dict[type, Callable[[Any], Any]] = {
-    sp.exp: exp, sp.log: log, sp.tanh: tanh, sp.sin: sin, sp.cos: cos, sp.erf: erf, sp.atan: atan,
-    sp.Abs: absolute,
+    sp.exp: exp, sp.log: log, sp.tanh: tanh, sp.sin: sin, sp.cos: cos, sp.tan: tan, sp.erf: erf, sp.atan: atan,
+    sp.sinh: sinh, sp.cosh: cosh, sp.Abs: absolute,
 }
 
 

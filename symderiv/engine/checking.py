@@ -20,7 +20,7 @@ from . import numeric
 from .arrays import evaluator as symbolic_evaluator
 from ..settings import Settings
 from .certify import PRECISIONS, Certifier, exact_point, random_points
-from .diagnosing import diagnose, exact_values
+from .diagnosing import diagnose, exact_values, power_hint
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
@@ -57,6 +57,7 @@ class _Pair:
     diagnosed: bool = False
     where: tuple[Instance, numeric.Point | None] | None = None   # the counterexample's instance (and point)
     candidates: int = 0                  # points offered to the certifier
+    hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
 
 
 def _program(doc: Document, cache: dict[int, Program] = {}) -> Program:  # noqa: B006 - per-process memo
@@ -157,6 +158,7 @@ class _Context:
         insts = [i for _, ii in plan for i in ii]
         first.diagnosis = diagnose(self.program, self.nodes[first.k - 1], self.nodes[first.k], insts, used,
                                    self.prover)
+        first.hint = power_hint(self.program, self.nodes[first.k - 1], self.nodes[first.k], used, insts[0])
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                          *first.where, first.refuted, certifier=self.certifier(first.k))
@@ -346,7 +348,7 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     steps: list[StepResult] = []
     for p in pairs:
         if p.refuted is not None:
-            verdict, msg = Verdict.REFUTED, None
+            verdict, msg = Verdict.REFUTED, p.hint
         elif not p.open_points and not p.symbolic_done:
             verdict, msg = Verdict.TIMEOUT, "no numeric sample point was in the domain of both steps"
         elif p.undecided or not p.symbolic_done:
@@ -363,7 +365,7 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     verdict = next(v for v in order if any(s.verdict is v for s in steps) or v is Verdict.PROVED)
     if provisional and verdict is Verdict.PROVED:
         verdict = Verdict.NUMERIC
-    message = None
+    message = failed.message if failed else None
     if failed is None:
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None

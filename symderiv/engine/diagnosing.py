@@ -26,7 +26,10 @@ from .arrays import free_symbols
 from .evaluate import Instance, Program, shape_of
 from ..language.functions import ShapeError
 from .numeric import Point
-from ..language.parsing import Node, Num, show, terms
+from ..language.parsing import Node, Num
+from ..language.showing import show, terms
+from ..language.reading import POSITIVE_KINDS, REAL_KINDS
+from .factors import ratio, symbolic_factor
 from .proving import OutOfTime, Prover, Unsupported, budget
 from ..results import Counterexample
 
@@ -67,6 +70,7 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
     found_term: dict[str, str] = {}
     a_terms, b_terms = terms(a_node), terms(b_node)
     differs = False      # b - a is not shown zero at some instance (a 1 x 1 or symmetric "transpose" is no slip)
+    scaled: list[tuple[Instance, np.ndarray, np.ndarray]] = []     # (instance, a, b) so far, for a factor of the sizes
     try:
         for inst in insts:
             ev = symbolic_evaluator(program, used, inst)
@@ -105,8 +109,11 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
                     live.discard(kind)
                 else:
                     found_term[kind] = hit
+            scaled.append((inst, a, b))
             if not live:
-                return ("shape", shape_words) if shape_words else (None, None)
+                if shape_words:
+                    return "shape", shape_words
+                return _scaled_by_size(program, a_node, b_node, insts, used, prover, scaled)
     except (ShapeError, Unsupported, ArithmeticError, RecursionError):
         return None, None
     if shape_words is not None:
@@ -121,7 +128,29 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
         return "missing-term", f"it drops the term {found_term['missing-term']} of the step before"
     if "extra-term" in live:
         return "extra-term", f"it adds the term {found_term['extra-term']}"
-    return None, None
+    return _scaled_by_size(program, a_node, b_node, insts, used, prover, scaled)
+
+
+def _scaled_by_size(program: Program, a_node: Node, b_node: Node, insts: list[Instance], used: set[str],
+                    prover: Prover, done: list[tuple[Instance, np.ndarray, np.ndarray]]) -> tuple[str | None, str | None]:
+    """``factor`` with a factor that depends on the sizes (step k is m times step k-1), else (None, None)."""
+    if not done or len({tuple(i.sizes.items()) for i in insts}) < 2:
+        return None, None
+    try:
+        inst0, a0, b0 = done[0]
+        if a0.shape != b0.shape or ratio(prover, a0, b0) is None:
+            return None, None
+        pairs = list(done)
+        seen = {id(i) for i, _, _ in done}
+        for inst in insts:
+            if id(inst) in seen:
+                continue
+            ev = symbolic_evaluator(program, used, inst)
+            pairs.append((inst, ev.value(a_node), ev.value(b_node)))
+        factor = symbolic_factor(prover, pairs)
+    except (ShapeError, Unsupported, ArithmeticError, RecursionError, TypeError, ValueError):
+        return None, None
+    return ("factor", f"it is {factor} times the step before") if factor else (None, None)
 
 
 def _term_text(t: Node) -> str:
@@ -248,7 +277,7 @@ _PATTERNS: list[tuple[str, Any, bool]] = [
 def _candidates(program: Program, used: set[str], inst: Instance, point: Point | None
                 ) -> list[dict[str, np.ndarray]]:
     """Simple points at this instance, simplest first; the numeric check's own point last."""
-    names = [n for n in sorted(used) if program.symbols[n].kind in ("scalar", "positive", "vector", "matrix")]
+    names = [n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS]
     options: list[list[tuple[int, np.ndarray]]] = []
     for name in names:
         decl = program.symbols[name]
@@ -257,7 +286,7 @@ def _candidates(program: Program, used: set[str], inst: Instance, point: Point |
         seen: set[tuple[Fraction, ...]] = set()
         opts = []
         for rank, (_, make, positive_ok) in enumerate(_PATTERNS):
-            if decl.kind == "positive" and not positive_ok:
+            if decl.kind in POSITIVE_KINDS and not positive_ok:
                 continue
             vals = tuple(Fraction(v) for v in make(n))
             if vals in seen:
@@ -365,3 +394,15 @@ def differs_at(program: Program, a_node: Node, b_node: Node, used: set[str], ins
             return False
     except (OutOfTime, ShapeError, Unsupported, ArithmeticError, KeyError, TypeError, ValueError, RecursionError):
         return None
+
+
+def power_hint(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance) -> str | None:
+    """A hint when either step raises a square matrix to a power with ``**`` (elementwise, as in
+    numpy), where the writer most likely meant a matrix power (``A @ A``)."""
+    try:
+        ev = symbolic_evaluator(program, used, inst)
+        ev.value(a_node)
+        ev.value(b_node)
+    except (ShapeError, ArithmeticError, TypeError, ValueError, RecursionError):
+        return None
+    return f"hint: {ev.hints[0]}" if ev.hints else None

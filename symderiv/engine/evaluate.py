@@ -17,8 +17,10 @@ from typing import Any, Iterator, Protocol
 import numpy as np
 
 from ..language.functions import FUNCTIONS, ShapeError
-from ..language.parsing import (Bin, Calculus, Call, Index, IndexItem, Name, Namespace, Neg, Node, Num,
-                      ParseError, Transpose, parse)
+from ..language.parsing import (Bin, Calculus, Call, Index, IndexExpr, IndexItem, Name, Namespace, Neg, Node, Num,
+                                ParseError, Slice, Transpose, parse)
+from ..language.showing import show
+from .indexing import take
 from ..language.reading import Document, SymbolDecl
 
 MAX_DIM = 512
@@ -112,7 +114,7 @@ def _names(n: Node) -> Iterator[str]:
         yield from _names(n.b)
     elif isinstance(n, Index):
         yield from _names(n.x)
-        yield from (i for i in n.items if isinstance(i, str))
+        yield from _item_names(n.items)
     elif isinstance(n, Call):
         for a in n.args:
             if isinstance(a, str):
@@ -121,8 +123,33 @@ def _names(n: Node) -> Iterator[str]:
                 yield from _names(a)
     elif isinstance(n, Calculus):
         yield n.var
-        yield from (i for i in n.items or () if isinstance(i, str))
+        yield from _item_names(n.items or ())
         yield from _names(n.f)
+
+
+def _item_names(items: tuple[IndexItem, ...]) -> Iterator[str]:
+    for i in items:
+        if isinstance(i, str):
+            yield i
+        elif isinstance(i, IndexExpr):
+            yield from _names(i.node)
+        elif isinstance(i, Slice):
+            yield from _item_names((i.lo, i.hi))
+
+
+def depends_on(program: "Program", name: str, var: str) -> bool:
+    """Does the define ``name`` use ``var``, directly or through other defines?"""
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        n = stack.pop()
+        if n == var:
+            return True
+        if n in seen or n not in program.defines:
+            continue
+        seen.add(n)
+        stack.extend(_names(program.defines[n]))
+    return False
 
 
 def _all_names(n: Node) -> set[str]:
@@ -142,9 +169,9 @@ class Instance:
 
 def shape_of(decl: SymbolDecl, sizes: dict[str, int]) -> tuple[int, int]:
     dims = [d if isinstance(d, int) else sizes[d] for d in decl.dims]
-    if decl.kind in ("vector",):
+    if decl.kind in ("vector", "positive_vector"):
         return (dims[0], 1)
-    if decl.kind in ("matrix", "onehot_rows"):
+    if decl.kind in ("matrix", "onehot_rows", "positive_matrix"):
         return (dims[0], dims[1])
     return (1, 1)
 
@@ -198,13 +225,22 @@ def _check_entries(what: str, shape: tuple[int, int]) -> None:
                          f"(the limit is {MAX_ENTRIES})")
 
 
+class DefineShapeError(ShapeError):
+    """A shape error inside a define, already located at the define's line."""
+
+
 class Evaluator:
-    def __init__(self, backend: Backend, program: Program, env: dict[str, np.ndarray], inst: Instance) -> None:
-        self.B, self.program, self.env, self.inst = backend, program, env, inst
+    """Values of nodes at one instance.  ``fixed``: defines whose value is taken from ``env``
+    instead of their expression (a define a derivative is taken by, see ``by_define``)."""
+
+    def __init__(self, backend: Backend, program: Program, env: dict[str, np.ndarray], inst: Instance,
+                 fixed: frozenset[str] = frozenset()) -> None:
+        self.B, self.program, self.env, self.inst, self.fixed = backend, program, env, inst, fixed
         self.memo: dict[str, np.ndarray] = {}
+        self.hints: list[str] = []
 
     def with_env(self, env: dict[str, np.ndarray]) -> "Evaluator":
-        return type(self)(self.B, self.program, env, self.inst)
+        return type(self)(self.B, self.program, env, self.inst, self.fixed)
 
     def implementation(self, f: Any) -> Any:
         """The definition of a table function this evaluator uses (``certify`` supplies its own for a few)."""
@@ -219,7 +255,10 @@ class Evaluator:
         if isinstance(n, Neg):
             return -self.value(n.x)
         if isinstance(n, Bin):
-            return self.binop(n.op, self.value(n.a), self.value(n.b))
+            a, b = self.value(n.a), self.value(n.b)
+            if n.op == "**" and a.shape[0] == a.shape[1] > 1 and b.shape == (1, 1):
+                self.hint_power(n)
+            return self.binop(n.op, a, b)
         if isinstance(n, Transpose):
             return self.value(n.x).T
         if isinstance(n, Index):
@@ -234,9 +273,18 @@ class Evaluator:
         B = self.B
         if name == "pi":
             return B.full((1, 1), B.pi)
+        if name in self.fixed:
+            return self.env[name]
         if name in self.program.defines:
             if name not in self.memo:
-                self.memo[name] = self.value(self.program.defines[name])
+                try:
+                    self.memo[name] = self.value(self.program.defines[name])
+                except DefineShapeError:
+                    raise
+                except ShapeError as e:
+                    line = next((d.line for d in self.program.doc.defines if d.name == name), None)
+                    at = f" ({self.program.doc.path}:{line})" if line else ""
+                    raise DefineShapeError(f"in define {name!r}{at}: {e}") from None
             return self.memo[name]
         decl = self.program.symbols[name]
         if decl.kind == "dim":
@@ -245,6 +293,13 @@ class Evaluator:
             return B.full((1, 1), B.const(self.inst.indices[name]))
         return self.env[name]
 
+    def hint_power(self, n: Bin) -> None:
+        base = show(n.a, 5)
+        text = (f"{show(n)} is elementwise (numpy's **): it raises each entry of the square matrix {base} "
+                f"to a power; for a matrix power write {base} @ {base}")
+        if text not in self.hints:
+            self.hints.append(text)
+
     def binop(self, op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if op == "@":
             if a.shape[1] != b.shape[0]:
@@ -252,9 +307,13 @@ class Evaluator:
                                  f"({a.shape[1]} columns against {b.shape[0]} rows)")
             _check_entries("operator @", (a.shape[0], b.shape[1]))
             return self.B.matmul(a, b)
-        if a.shape != b.shape and a.shape != (1, 1) and b.shape != (1, 1):
-            hint = "; use @ for a matrix product" if op == "*" and a.shape[1] == b.shape[0] else ""
-            raise ShapeError(f"operator {op}: shapes {a.shape} and {b.shape} differ{hint}")
+        if a.shape != b.shape:
+            # numpy broadcasting: along each axis the sizes are equal or one of them is 1
+            if any(x != y and 1 not in (x, y) for x, y in zip(a.shape, b.shape)):
+                hint = "; use @ for a matrix product" if op == "*" and a.shape[1] == b.shape[0] else ""
+                raise ShapeError(f"operator {op}: shapes {a.shape} and {b.shape} differ and do not broadcast "
+                                 f"(numpy's rule: along each axis the sizes must be equal or one of them 1){hint}")
+            _check_entries(f"operator {op}", (max(a.shape[0], b.shape[0]), max(a.shape[1], b.shape[1])))
         if op == "+":
             return a + b
         if op == "-":
@@ -263,39 +322,18 @@ class Evaluator:
             return a * b
         if op == "/":
             return a / b
-        return a ** b
-
-    def index_value(self, item: IndexItem) -> int | None:
-        if isinstance(item, str):
-            return int(self.inst.indices[item])
-        return item
+        power = getattr(self.B, "power", None)
+        return power(a, b) if power is not None else a ** b
 
     def index(self, x: np.ndarray, items: tuple[IndexItem, ...]) -> np.ndarray:
-        vals = [self.index_value(i) for i in items]
-        rows, cols = x.shape
-        if len(vals) == 1:
-            (i,) = vals
-            if i is None:
-                return x
-            if cols == 1:
-                vals = [i, 0]
-            elif rows == 1:
-                vals = [0, i]
-            else:
-                raise ShapeError(f"v[i] needs a vector, got a {rows} x {cols} matrix; use A[i, j], A[:, j] or A[i, :]")
-        i, j = vals
-        for v, bound, what in ((i, rows, "row"), (j, cols, "column")):
-            if v is not None and not 0 <= v < bound:
-                raise ShapeError(f"{what} index {v} is out of range for shape {x.shape}")
-        rs = slice(None) if i is None else slice(i, i + 1)
-        cs = slice(None) if j is None else slice(j, j + 1)
-        return x[rs, cs]
+        return take(x, items, self.inst.sizes, self.inst.indices)
 
     def call(self, n: Call) -> np.ndarray:
         f = FUNCTIONS[n.fn]
         values: list[Any] = []
         shapes: list[Any] = []
-        for kind, a in zip(f.args, n.args):
+        kinds = f.args + (f.args[-1],) * (len(n.args) - len(f.args)) if f.variadic else f.args
+        for kind, a in zip(kinds, n.args):
             if kind == "a":
                 v = self.value(a)  # type: ignore[arg-type]
                 values.append(v)
@@ -322,7 +360,25 @@ class Evaluator:
         chosen = grid if items is None else self.index(grid, items)
         return [p for p in chosen.flat], chosen.shape
 
+    def by_define(self, n: Calculus) -> np.ndarray:
+        """A derivative by a define s: s is an independent variable of its own shape, every other
+        input held fixed.  Evaluated with s pinned to fresh symbols (symbolic backend) or to its
+        value (numeric backend, whose finite differences then perturb s alone), and the fresh
+        symbols replaced by s's value afterwards."""
+        value = self.name(n.var)
+        fresh = getattr(self.B, "fresh", None)
+        pinned = fresh(n.var, value.shape) if fresh is not None else value.copy()
+        sub = type(self)(self.B, self.program, {**self.env, n.var: pinned}, self.inst, self.fixed | {n.var})
+        sub.memo = {k: v for k, v in self.memo.items() if not depends_on(self.program, k, n.var)}
+        out = sub.calculus(n)
+        self.hints.extend(h for h in sub.hints if h not in self.hints)
+        if fresh is None:
+            return out
+        return self.B.substitute(out, pinned, value)  # type: ignore[attr-defined]
+
     def calculus(self, n: Calculus) -> np.ndarray:
+        if n.var in self.program.defines and n.var not in self.fixed:
+            return self.by_define(n)
         f0 = self.value(n.f)
         positions, shape = self.selection(n.var, n.items)
         what = f"{n.kind}(f, {n.var}{'' if n.items is None else '[...]'})"

@@ -21,6 +21,7 @@ import numpy as np
 
 from .evaluate import Evaluator, Instance, Program, shape_of
 from ..language.parsing import Node
+from ..language.reading import POSITIVE_KINDS, REAL_KINDS
 
 SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
 SIMPLE_POSITIVE = [Fraction(v) for v in ("1", "1/2", "2", "3/2", "3", "1/4", "5/2", "3/4")]
@@ -103,7 +104,7 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
     """The points of one instantiation, made one at a time (``count`` x the arrays' size may be large)."""
     from .arrays import onehot_rows
 
-    arrays = [n for n in sorted(used) if program.symbols[n].kind in ("scalar", "positive", "vector", "matrix")]
+    arrays = [n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS]
     fixed = {n: onehot_rows(NUMERIC, shape_of(program.symbols[n], inst.sizes), inst.indices[n])
              for n in sorted(used) if program.symbols[n].kind == "onehot_rows"}
     # crc32, not hash(): str hashes are salted per process, and a report must not change between runs
@@ -115,7 +116,7 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
         for name in arrays:
             decl = program.symbols[name]
             shape = shape_of(decl, inst.sizes)
-            positive = decl.kind == "positive"
+            positive = decl.kind in POSITIVE_KINDS
             if p < SIMPLE_PATTERNS:
                 general, positives, offset = SIMPLE_ORDER[p]
                 pool = positives if positive else general

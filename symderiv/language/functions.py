@@ -27,11 +27,11 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
+from .errors import ShapeError
+from .linalg import LINALG_ROWS
+from .trig import TRIG
+
 Shape = tuple[int, int]
-
-
-class ShapeError(ValueError):
-    """An operation was given arrays of shapes it cannot take."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Function:
     symbolic: Callable[..., Any]
     numeric: Callable[..., Any]
     doc: str
+    variadic: bool = False         # the last argument kind repeats: hstack(A, B, C, ...)
 
 
 # ---------------------------------------------------------------- shape rules
@@ -235,6 +236,7 @@ _ELEMENTWISE: dict[str, tuple[Callable[[Any], Any], Callable[[np.ndarray], np.nd
     "gelu": (lambda x: x * (1 + sp.erf(x / _SQRT2)) / 2, lambda a: 0.5 * a * (1.0 + _erf(a / math.sqrt(2.0))),
              "x * Phi(x), Phi the standard normal CDF"),
     "erf": (sp.erf, _erf, "the error function"),
+    **TRIG,
 }
 _ALIASES = {"sigmoid": "sigma"}
 
@@ -266,6 +268,8 @@ def _build_table() -> dict[str, Function]:
         Function("numel", ("a",), 0, _scalar, lambda B, a: B.full((1, 1), B.const(a.size)),
                  lambda B, a: B.full((1, 1), B.const(a.size)), "the number of entries"),
     ]
+    rows += [Function(name, args, optional, shape, sym, num, doc, variadic)
+             for name, args, optional, shape, sym, num, doc, variadic in LINALG_ROWS]
     table.update({f.name: f for f in rows})
     for alias, target in _ALIASES.items():
         table[alias] = table[target]

@@ -9,12 +9,12 @@ hang.
 from __future__ import annotations
 
 import ast
-import difflib
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping, Union
 
 from .functions import CALCULUS, FUNCTIONS
+from .hints import attribute_message, operator_message, suggestion
 
 MAX_LENGTH = 20_000
 MAX_NODES = 5_000
@@ -55,8 +55,28 @@ class Transpose:
     x: "Node"
 
 
-# an index item: an int literal, an index-symbol name, or None for ":"
-IndexItem = Union[int, str, None]
+@dataclass(frozen=True)
+class IndexExpr:
+    """Index arithmetic, ``k + 1`` or ``n - 1``: a tree of Num, Name (index symbols, dims), Neg and
+    Bin (+ - *), whose value at an instance must be an integer in range."""
+
+    node: "Node"
+
+
+IndexBound = Union[int, str, IndexExpr, None]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """``lo:hi`` with numpy's meaning (hi excluded); a bound left out is None (the start or the end)."""
+
+    lo: IndexBound
+    hi: IndexBound
+
+
+# an index item: an int literal, an index-symbol name, or None for ":" (the original three), or
+# IndexExpr (index arithmetic) and Slice (a range of rows or columns)
+IndexItem = Union[int, str, None, IndexExpr, Slice]
 
 
 @dataclass(frozen=True)
@@ -103,7 +123,7 @@ class Namespace:
         return None
 
 
-ARRAY_KINDS = {"scalar", "positive", "vector", "matrix", "onehot_rows"}
+ARRAY_KINDS = {"scalar", "positive", "vector", "matrix", "onehot_rows", "positive_vector", "positive_matrix"}
 
 
 def parse(text: str, ns: Namespace) -> Node:
@@ -113,6 +133,8 @@ def parse(text: str, ns: Namespace) -> Node:
         raise ParseError(f"expression too long ({len(text)} characters; the limit is {MAX_LENGTH})")
     if not text.strip():
         raise ParseError("empty expression")
+    # a multi-line expression (a TOML \"\"\" string): line breaks are whitespace
+    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
@@ -151,15 +173,15 @@ class _Converter:
                 return x
             if isinstance(n.op, ast.USub):
                 return Num(-x.value) if isinstance(x, Num) else Neg(x)
-            raise self.fail(f"operator {type(n.op).__name__} is not allowed; use + - * / ** @")
+            raise self.fail(operator_message(n.op))
         if isinstance(n, ast.BinOp):
             op = BINOPS.get(type(n.op))
             if op is None:
-                raise self.fail(f"operator {type(n.op).__name__} is not allowed; use + - * / ** @")
+                raise self.fail(operator_message(n.op))
             return self.binop(op, self.convert(n.left, d), self.convert(n.right, d))
         if isinstance(n, ast.Attribute):
             if n.attr != "T":
-                raise self.fail(f"attribute .{n.attr} is not allowed; only .T (transpose) is")
+                raise self.fail(attribute_message(n, set(FUNCTIONS) | set(CALCULUS)))
             return Transpose(self.convert(n.value, d))
         if isinstance(n, ast.Subscript):
             return Index(self.convert(n.value, d), self.index_items(n.slice))
@@ -210,25 +232,57 @@ class _Converter:
 
     def index_item(self, p: ast.AST) -> IndexItem:
         if isinstance(p, ast.Slice):
-            if p.lower is not None or p.upper is not None or p.step is not None:
-                raise self.fail("only a bare ':' slice is allowed, as in A[:, j]")
-            return None
+            if p.step is not None:
+                raise self.fail("a slice step is not supported: write lo:hi (as in x[0:2] or A[:, 1:])")
+            if p.lower is None and p.upper is None:
+                return None
+            lo = None if p.lower is None else self.index_item(p.lower)
+            hi = None if p.upper is None else self.index_item(p.upper)
+            return Slice(lo, hi)  # type: ignore[arg-type]
         if isinstance(p, ast.Constant) and isinstance(p.value, int) and not isinstance(p.value, bool):
             if p.value < 0:
                 raise self.fail("indices are 0-based and not negative")
             return p.value
         if isinstance(p, ast.Name):
             kind = self.ns.kinds.get(p.id)
+            if kind == "dim":
+                return IndexExpr(Name(p.id))
             if kind != "index":
                 raise self.fail(f"index {p.id!r} must be an integer or an index symbol"
                                 + ("" if kind else f" ({p.id!r} is not declared)"))
             return p.id
-        if isinstance(p, ast.UnaryOp) and isinstance(p.op, ast.USub):
+        if isinstance(p, ast.UnaryOp) and isinstance(p.op, ast.USub) and isinstance(p.operand, ast.Constant):
             raise self.fail("indices are 0-based and not negative")
-        raise self.fail("an index must be an integer literal, an index symbol, or ':'")
+        if isinstance(p, (ast.BinOp, ast.UnaryOp)):
+            return IndexExpr(self.index_arithmetic(p, 0))
+        raise self.fail("an index must be an integer literal, an index symbol, index arithmetic (k + 1), "
+                        "a slice (lo:hi) or ':'")
+
+    def index_arithmetic(self, p: ast.AST, depth: int) -> Node:
+        """``k + 1``, ``n - k - 1``, ``2 * k``: integers, index symbols and dims with + - *."""
+        if depth > MAX_DEPTH:
+            raise self.fail(f"index nested more than {MAX_DEPTH} levels deep")
+        if isinstance(p, ast.Constant) and isinstance(p.value, int) and not isinstance(p.value, bool):
+            if p.value.bit_length() > 64:
+                raise self.fail("index literal too large")
+            return Num(Fraction(p.value))
+        if isinstance(p, ast.Name):
+            if self.ns.kinds.get(p.id) not in ("index", "dim"):
+                raise self.fail(f"index arithmetic may use integers, index symbols and dims; {p.id!r} is "
+                                + (f"a {self.ns.describe(p.id)}" if self.ns.describe(p.id) else "not declared"))
+            return Name(p.id)
+        if isinstance(p, ast.UnaryOp) and isinstance(p.op, (ast.USub, ast.UAdd)):
+            x = self.index_arithmetic(p.operand, depth + 1)
+            return x if isinstance(p.op, ast.UAdd) else Neg(x)
+        if isinstance(p, ast.BinOp) and type(p.op) in (ast.Add, ast.Sub, ast.Mult):
+            return Bin(BINOPS[type(p.op)], self.index_arithmetic(p.left, depth + 1),
+                       self.index_arithmetic(p.right, depth + 1))
+        raise self.fail("index arithmetic may use integers, index symbols and dims with + - * only")
 
     def call(self, n: ast.Call, d: int) -> Node:
         if not isinstance(n.func, ast.Name):
+            if isinstance(n.func, ast.Attribute):
+                raise self.fail(attribute_message(n.func, set(FUNCTIONS) | set(CALCULUS)))
             raise self.fail(f"only named functions can be called, not {_describe(n.func)}")
         fn = n.func.id
         if n.keywords:
@@ -242,9 +296,12 @@ class _Converter:
             if self.ns.describe(fn) is not None:
                 raise self.fail(f"{fn} is a {self.ns.describe(fn)}, not a function")
             raise self.fail(_unknown(fn, list(FUNCTIONS) + list(CALCULUS), what="function"))
+        if getattr(f, "variadic", False) and len(n.args) >= len(f.args):
+            return Call(fn, tuple(self.arg(fn, f.args[-1], a, d) for a in n.args))
         lo, hi = len(f.args) - f.optional, len(f.args)
         if not lo <= len(n.args) <= hi:
             want = str(lo) if lo == hi else f"{lo} or {hi}"
+            want += " or more" if getattr(f, "variadic", False) else ""
             raise self.fail(f"{fn}() takes {want} argument{'s' if hi > 1 else ''}, got {len(n.args)}")
         return Call(fn, tuple(self.arg(fn, kind, a, d) for kind, a in zip(f.args, n.args)))
 
@@ -275,8 +332,9 @@ class _Converter:
         if isinstance(v, ast.Subscript):
             items = self.index_items(v.slice)
             v = v.value
-        if not isinstance(v, ast.Name) or self.ns.kinds.get(v.id) not in ARRAY_KINDS - {"onehot_rows"}:
-            raise self.fail(f"{fn}(f, x): x must be a declared scalar, vector or matrix symbol, "
+        is_define = isinstance(v, ast.Name) and v.id in self.ns.defines
+        if not isinstance(v, ast.Name) or not (is_define or self.ns.kinds.get(v.id) in ARRAY_KINDS - {"onehot_rows"}):
+            raise self.fail(f"{fn}(f, x): x must be a declared scalar, vector or matrix symbol or a define, "
                             "or a column, row or entry of one (e.g. U[:, o])")
         return Calculus(fn, f, v.id, items)
 
@@ -305,8 +363,7 @@ def _fold(op: str, a: Fraction, b: Fraction) -> Fraction:
 
 
 def _unknown(name: str, known: list[str], what: str = "name") -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = suggestion(name, known)
     if what == "name":
         return f"unknown name {name!r}: not a declared symbol, a define, or a constant{hint}"
     return f"unknown function {name!r}{hint}"
@@ -323,45 +380,9 @@ def _describe(n: ast.AST) -> str:
     return names.get(type(n), f"a {type(n).__name__} expression")
 
 
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
-
-
-def show(n: Node | int | str, outer: int = 0) -> str:
-    """Expression text for a node (used to name a term in a diagnosis)."""
-    if isinstance(n, (int, str)):
-        return str(n)
-    if isinstance(n, Num):
-        v = n.value
-        text = str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
-        return f"({text})" if (outer and (v < 0 or v.denominator != 1)) else text
-    if isinstance(n, Name):
-        return n.name
-    if isinstance(n, Neg):
-        text = "-" + show(n.x, 3)
-        return f"({text})" if outer >= 2 else text
-    if isinstance(n, Bin):
-        p = _PRECEDENCE[n.op]
-        right = p + 1 if n.op != "**" else p
-        text = f"{show(n.a, p if n.op != '**' else p + 1)} {n.op} {show(n.b, right)}"
-        return f"({text})" if p < outer or (n.op == "**" and outer >= p) else text
-    if isinstance(n, Transpose):
-        return f"{show(n.x, 5)}.T"
-    if isinstance(n, Index):
-        items = ", ".join(":" if i is None else str(i) for i in n.items)
-        return f"{show(n.x, 5)}[{items}]"
-    if isinstance(n, Call):
-        return f"{n.fn}({', '.join(show(a) for a in n.args)})"
-    if isinstance(n, Calculus):
-        var = n.var if n.items is None else f"{n.var}[{', '.join(':' if i is None else str(i) for i in n.items)}]"
-        return f"{n.kind}({show(n.f)}, {var})"
-    return "?"
-
-
-def terms(n: Node) -> list[tuple[int, Node]]:
-    """The top-level additive terms of a node, with their signs."""
-    if isinstance(n, Bin) and n.op in "+-" and len(n.op) == 1:
-        sign = 1 if n.op == "+" else -1
-        return terms(n.a) + [(s * sign, t) for s, t in terms(n.b)]
-    if isinstance(n, Neg):
-        return [(-s, t) for s, t in terms(n.x)]
-    return [(1, n)]
+def __getattr__(name: str) -> object:
+    """``show``/``terms`` live in ``showing``; importing them from here still works."""
+    if name in ("show", "show_item", "show_items", "terms"):
+        from . import showing
+        return getattr(showing, name)
+    raise AttributeError(name)

@@ -26,7 +26,10 @@ TOP_FIELDS = {"title", "source", "symbols", "define", "claim", "check"}
 CLAIM_FIELDS = {"name", "lhs", "rhs", "steps", "expect", "note", "tex"}
 CHECK_FIELDS = {"sizes", "samples", "seed", "rtol", "atol", "timeout"}
 SIMPLE_KINDS = {"scalar", "positive", "dim"}
-SHAPED_KINDS = {"index": 1, "vector": 1, "matrix": 2, "onehot_rows": 2}
+SHAPED_KINDS = {"index": 1, "vector": 1, "matrix": 2, "onehot_rows": 2, "positive_vector": 1, "positive_matrix": 2}
+POSITIVE_KINDS = {"positive", "positive_vector", "positive_matrix"}
+# the kinds whose symbols are arrays of real numbers (sampled at numeric points, free in a proof)
+REAL_KINDS = {"scalar", "positive", "vector", "matrix", "positive_vector", "positive_matrix"}
 
 
 @dataclass(frozen=True)
@@ -243,17 +246,18 @@ class _Reader:
             raise ValueError("'pi' is the constant and cannot be redeclared")
         if not isinstance(spec, str):
             raise ValueError(f"the kind must be a string such as \"vector(d)\", not {type(spec).__name__}")
+        known = sorted(SIMPLE_KINDS) + ["index(N)", "vector(N)", "matrix(N, M)", "positive_vector(N)",
+                                        "positive_matrix(N, M)", "onehot_rows(M, N)"]
         m = re.fullmatch(r"\s*([a-z_]+)\s*(?:\((.*)\))?\s*", spec)
         if not m:
-            raise ValueError(f"unknown symbol kind {spec!r}")
+            raise ValueError(f"unknown symbol kind {spec!r} (the kinds are: {', '.join(known)})")
         kind, inner = m.group(1), m.group(2)
-        known = sorted(SIMPLE_KINDS) + ["index(N)", "vector(N)", "matrix(N, M)"]
         if kind in SIMPLE_KINDS:
             if inner is not None:
                 raise ValueError(f"{kind} takes no size")
             return SymbolDecl(name, kind, (), line)
         if kind not in SHAPED_KINDS:
-            raise ValueError(f"unknown symbol kind {spec!r} (expected one of: {', '.join(known)})")
+            raise ValueError(f"unknown symbol kind {spec!r} (the kinds are: {', '.join(known)})")
         parts = [s.strip() for s in (inner or "").split(",")] if inner and inner.strip() else []
         if len(parts) != SHAPED_KINDS[kind]:
             raise ValueError(f"{kind} takes {SHAPED_KINDS[kind]} size{'s' if SHAPED_KINDS[kind] > 1 else ''}, got {spec!r}")

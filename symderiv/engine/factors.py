@@ -1,0 +1,87 @@
+"""A factor that depends on the sizes: step k is m times step k-1 (a forgotten 1/m, 1/n, 1/sqrt(d)).
+
+At each instance the ratio of the two steps may be a constant that changes with a
+dim.  Candidates are k * d1^e1 * d2^e2 for the dims that vary (exponents -2 .. 2 in
+halves, at most two dims), k rational; a candidate is kept only when the ratio at
+the first nonzero entry equals it at every instance (a cheap filter on numbers),
+and then the step minus the candidate times the step before is shown zero entry
+by entry at every instance with the prover's exact test.  So the diagnosis, like
+every other one, is proved, not guessed.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .evaluate import Instance
+from .proving import Prover, Unsupported
+
+EXPONENTS = (sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-1, 2), sp.Integer(2), sp.Integer(-2))
+MAX_CANDIDATES = 200
+
+
+def ratio(prover: Prover, a: np.ndarray, b: np.ndarray) -> Any:
+    """b / a at the first entry of a not shown zero, when it is a number; else None."""
+    for idx in np.ndindex(a.shape):
+        if a[idx] == 0 or prover.decide(a[idx], use_simplify=False).status == "zero":
+            continue
+        r = b[idx] / a[idx]
+        if not r.is_number:
+            c = prover.constant(prover.atoms.rational(r))
+            r = sp.Rational(c.numerator, c.denominator) if c is not None else None
+        return r if r is not None and r.is_number and r != 0 else None
+    return None
+
+
+def symbolic_factor(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]]) -> str | None:
+    """The factor as text ("m", "1/sqrt(d)", "2*n") when step b = factor * step a at every instance."""
+    if len(pairs) < 2:
+        return None
+    ratios = []
+    for _, a, b in pairs:
+        if a.shape != b.shape:
+            return None
+        try:
+            r = ratio(prover, a, b)
+        except (Unsupported, ArithmeticError, TypeError, ValueError, RecursionError):
+            return None
+        if r is None:
+            return None
+        ratios.append(r)
+    dims = sorted({d for inst, _, _ in pairs for d in inst.sizes
+                   if len({i.sizes.get(d) for i, _, _ in pairs}) > 1})
+    if not dims:
+        return None
+    symbols = {d: sp.Symbol(d, positive=True) for d in dims}
+    tried = 0
+    for count in (1, 2):
+        for chosen in itertools.combinations(dims, count):
+            for exps in itertools.product(EXPONENTS, repeat=count):
+                tried += 1
+                if tried > MAX_CANDIDATES:
+                    return None
+                shape = sp.Mul(*[symbols[d] ** e for d, e in zip(chosen, exps)])
+                found = _fits(prover, pairs, ratios, shape, symbols)
+                if found is not None:
+                    return found
+    return None
+
+
+def _fits(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]], ratios: list[Any],
+          shape: sp.Expr, symbols: dict[str, sp.Symbol]) -> str | None:
+    values = [shape.xreplace({s: sp.Integer(inst.sizes[d]) for d, s in symbols.items()}) for inst, _, _ in pairs]
+    k = sp.simplify(ratios[0] / values[0])
+    if not k.is_Rational or k == 0:
+        return None
+    for r, v in zip(ratios, values):
+        if sp.simplify(r - k * v) != 0:
+            return None
+    for (inst, a, b), v in zip(pairs, values):
+        g = k * v
+        for idx in np.ndindex(a.shape):
+            if prover.decide(b[idx] - g * a[idx], use_simplify=False).status != "zero":
+                return None
+    return str(k * shape)
