@@ -46,6 +46,7 @@ class Counterexample:
     lhs_exact: str | None = None      # exact forms of lhs/rhs at a simple rational point, when known
     rhs_exact: str | None = None
     certificate: str | None = None    # how the difference was shown nonzero (exact, or ball arithmetic at N bits)
+    region: str | None = None         # for piecewise steps: the region of the point, in words ("x > 6")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +63,7 @@ class Counterexample:
             "lhs_exact": self.lhs_exact,
             "rhs_exact": self.rhs_exact,
             "certificate": self.certificate,
+            "region": self.region,
         }
 
 

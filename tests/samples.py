@@ -1,14 +1,15 @@
 """Derivation files shared by several test modules."""
 
-# relu(x) = (x + |x|)/2 is true but not proved symbolically: its verdict is `numeric`
+# sqrt((1 + e^x)^2) = 1 + e^x is true but not proved symbolically: its verdict is `numeric`
+# (relu(x) = (x + |x|)/2 served here until piecewise functions were proved by cases)
 NUMERIC = """
 [symbols]
 x = "scalar"
 
 [[claim]]
-name = "relu by abs"
-lhs  = "relu(x)"
-rhs  = "(x + abs(x)) / 2"
+name = "root of a square"
+lhs  = "sqrt(exp(2*x) + 2*exp(x) + 1)"
+rhs  = "1 + exp(x)"
 """
 
 # one claim, proved quickly

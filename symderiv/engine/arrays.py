@@ -15,6 +15,8 @@ import sympy as sp
 
 from .evaluate import Evaluator, Instance, Program, shape_of
 from ..language.parsing import Node
+from ..language.piecewise import NATIVE
+from ..language.piecewise import local_derivatives as native_derivatives
 from ..language.reading import POSITIVE_KINDS
 
 
@@ -144,7 +146,7 @@ def gradients(expr: sp.Expr, targets: list[sp.Symbol]) -> dict[sp.Basic, sp.Expr
 
 def _children(node: sp.Basic) -> tuple[sp.Basic, ...]:
     """The arguments of the node kinds with a local rule; () for every other kind."""
-    if node.is_Add or node.is_Mul or node.is_Pow or isinstance(node, sp.Function):
+    if node.is_Add or node.is_Mul or node.is_Pow or isinstance(node, (sp.Function, *NATIVE)):
         return node.args
     return ()
 
@@ -166,6 +168,8 @@ def _local_derivatives(node: sp.Basic, depends: dict[sp.Basic, bool], wanted: se
         if depends[e]:
             out.append((e, node * sp.log(base)))
         return out
+    if isinstance(node, NATIVE):             # SymPy's Abs/Max/...: no value at a kink (Heaviside(0) = 1/2)
+        return [(a, d) for a, d in zip(args, native_derivatives(node)) if depends[a]]
     if isinstance(node, sp.Function):
         try:
             return [(a, node.fdiff(i + 1)) for i, a in enumerate(args) if depends[a]]

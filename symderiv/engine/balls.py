@@ -373,7 +373,7 @@ def _sympy_node(n: sp.Basic, memo: dict[sp.Basic, Any], values: dict[sp.Basic, A
             return f(args[0])
     if isinstance(n, sp.sign):
         return lift(sign(args[0]))
-    if isinstance(n, sp.Heaviside):
+    if isinstance(n, sp.Heaviside) or type(n).__name__ == "Step":    # Step: language/piecewise.py's unit step
         return lift(1 if sign(args[0]) > 0 else 0)
     if isinstance(n, (sp.Max, sp.Min)):
         best = args[0]

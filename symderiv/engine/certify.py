@@ -119,6 +119,33 @@ def _norm(B: Any, v: np.ndarray) -> np.ndarray:
     return B.full((1, 1), balls.sqrt(B.total(v * v)))
 
 
+def _broadcast(f: Any, nargs: int) -> Any:
+    ufunc = np.frompyfunc(f, nargs, 1)
+
+    def apply(B: Any, *arrays: np.ndarray) -> np.ndarray:
+        out = ufunc(*np.broadcast_arrays(*arrays))
+        return np.array(out, dtype=object).reshape(np.broadcast_shapes(*(a.shape for a in arrays)))
+    return apply
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    return b if balls.less(a, b) else a      # equal or overlapping: a kink, never decided
+
+
+def _minimum(a: Any, b: Any) -> Any:
+    return a if balls.less(a, b) else b
+
+
+def _fold(f: Any) -> Any:
+    def reduce(B: Any, part: np.ndarray) -> np.ndarray:
+        flat = list(part.flat)
+        out = flat[0]
+        for x in flat[1:]:
+            out = f(out, x)
+        return B.full((1, 1), out)
+    return reduce
+
+
 _SQRT2 = balls.sqrt(balls.TWO)
 # functions whose numeric definitions round to floats (math.erf, float(norm)) or use numpy's float-only
 # ufuncs (logaddexp): their definitions on balls, from the table's own descriptions
@@ -130,6 +157,16 @@ _OVERRIDES: dict[str, Any] = {
     "norm": _norm,
     "softmax": functions._per_line(_softmax),
     "logsumexp": functions._per_line(_logsumexp),
+    # the piecewise functions (language/piecewise.py): every branch decided by a certain comparison
+    "relu": _broadcast(lambda x: _maximum(x, balls.ZERO), 1),
+    "abs": _broadcast(balls.absolute, 1),
+    "sign": _broadcast(lambda x: balls.lift(balls.sign(x)), 1),
+    "heaviside": _broadcast(lambda x: balls.ONE if balls.sign(x) > 0 else balls.ZERO, 1),
+    "maximum": _broadcast(_maximum, 2),
+    "minimum": _broadcast(_minimum, 2),
+    "clip": _broadcast(lambda x, lo, hi: _minimum(_maximum(x, lo), hi), 3),
+    "max": functions._per_line(_fold(_maximum)),
+    "min": functions._per_line(_fold(_minimum)),
 }
 
 

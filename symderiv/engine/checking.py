@@ -8,10 +8,11 @@ still gets the verdict it has earned.
 """
 from __future__ import annotations
 
+import itertools
 import time
 from fractions import Fraction
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import sympy as sp
@@ -27,6 +28,8 @@ from ..language.parsing import Node, ParseError
 from .proving import OutOfTime, Prover, Unsupported, budget
 from .nonzero import Witness, rational_witness
 from .arrays import free_symbols
+from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
+from .cases import has_pieces, prove_by_cases, witness
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
@@ -147,6 +150,7 @@ class _Context:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
         self.certifiers: dict[int, Certifier] = {}
+        self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
 
     def diagnose_first(self, pairs: list[_Pair], plan: list[tuple[dict[str, int], list[Instance]]],
                        used: set[str]) -> bool:
@@ -162,6 +166,9 @@ class _Context:
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                          *first.where, first.refuted, certifier=self.certifier(first.k))
+            if self.pieces:
+                first.refuted = with_region(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
+                                            first.where[0], first.refuted)
         return True
 
     def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:
@@ -171,7 +178,9 @@ class _Context:
     def numeric(self, inst: Instance, pairs: list[_Pair], count: int) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
-        points = numeric.sample_points(self.program, used, inst, count, s.seed)
+        points: Iterable[numeric.Point] = numeric.sample_points(self.program, used, inst, count, s.seed)
+        if self.pieces:      # a point inside every region the branch conditions allow, far breakpoints too
+            points = itertools.chain(points, region_samples(self.program, self.nodes, used, inst))
         for point in points:
             values: list[np.ndarray | None] = []
             for k, node in enumerate(self.nodes):
@@ -274,10 +283,23 @@ class _Context:
                 if zero:
                     p.methods.add("identical" if diff == 0 else "exact evaluation")
                     continue
+                if self.pieces and has_pieces(diff):
+                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff):
+                        continue
+                    if p.refuted or p.undecided:
+                        break
                 d = self.prover.decide(diff)
                 if d.status == "zero":
                     p.methods.add(d.method or "identical")
                     continue
+                if d.status == "constant" and d.constant.is_real is not True:
+                    for k, v in ((p.k - 1, a[idx]), (p.k, b[idx])):
+                        if v.is_number and v.is_real is not True:
+                            raise self.located(k, inst, ValueError(
+                                f"is not a real number ({_clip(str(v), 80)}); "
+                                "is there a log or sqrt of a negative constant?"))
+                    p.undecided = f"entry {idx} of the difference at {inst.describe()} is not a real number"
+                    break
                 if d.status == "constant":
                     p.refuted = Counterexample(
                         dict(inst.sizes), _indices(inst), {}, (int(idx[0]), int(idx[1])),
@@ -294,6 +316,27 @@ class _Context:
                                    + (f" ({d.method})" if d.method else ""))
                 break
 
+
+    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any) -> bool:
+        """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
+        outcome = prove_by_cases(diff, self.prover)
+        if outcome.status == "zero":
+            p.methods |= outcome.methods or {"identical"}
+            return True
+        if outcome.status == "too-many":
+            p.undecided = (f"entry {tuple(idx)} of the difference at {inst.describe()} has more than "
+                           f"{outcome.regions} regions of its piecewise pieces to prove one by one")
+            return False
+        found = witness(a, b, outcome.open, self.settings.seed)
+        if found is not None:
+            used = self.program.names_used(self.nodes)
+            cex = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
+            point = point_of(self.program, used, inst, found)
+            sure = self.certifier(p.k).at(inst, exact_point(point))     # refuted only where certified
+            if sure is not None and sure.undefined is None:
+                p.refuted = replace(cex, certificate=sure.counterexample(inst).certificate)
+                p.where = (inst, point)
+        return False
 
     def witness(self, ev: Any, lhs: Any, rhs: Any, diff: Any) -> Witness | None:
         """An exact rational point where a rational difference is nonzero (see ``nonzero``)."""

@@ -44,6 +44,12 @@ class NumericBackend:
 
     def __init__(self, step: float = 1e-5, richardson: bool = False) -> None:
         self.step, self.richardson = step, richardson
+        self.logs: list[list[np.ndarray]] = []     # branch records of the evaluations under way
+
+    def watch(self, branch: np.ndarray) -> None:
+        """A piecewise function says which branch each entry is on (see ``partial``)."""
+        for log in self.logs:
+            log.append(branch)
 
     def const(self, value: Any) -> float:
         return float(value)
@@ -63,18 +69,41 @@ class NumericBackend:
         x0 = float(ev.env[var][pos])
         h = self.step * max(1.0, abs(x0))
 
+        branches: list[list[np.ndarray]] = []
+
         def at(t: float) -> np.ndarray:
             env = dict(ev.env)
             arr = env[var].copy()
             arr[pos] = x0 + t
             env[var] = arr
-            return ev.with_env(env).value(f)
+            log: list[np.ndarray] = []
+            self.logs.append(log)
+            try:
+                return ev.with_env(env).value(f)
+            finally:
+                self.logs.pop()
+                branches.append(log)
 
         d1 = (at(h) - at(-h)) / (2 * h)
-        if not self.richardson:
-            return d1
-        d2 = (at(h / 2) - at(-h / 2)) / h
-        return (4 * d2 - d1) / 3
+        if self.richardson:
+            d2 = (at(h / 2) - at(-h / 2)) / h
+            d1 = (4 * d2 - d1) / 3
+        if _crosses_kink(branches):            # the derivative does not exist here: nothing to compare
+            return np.full(np.shape(d1), math.nan)
+        return d1
+
+
+def _crosses_kink(branches: list[list[np.ndarray]]) -> bool:
+    """Did a piecewise function change branch between the evaluations of one finite difference
+    (or sit exactly on a kink)?"""
+    if not branches or not branches[0]:
+        return False
+    first = branches[0]
+    for other in branches[1:]:
+        if len(other) != len(first) or any(a.shape != b.shape or not np.array_equal(a, b)
+                                           for a, b in zip(first, other)):
+            return True
+    return any(bool(np.any(b == 0)) for b in first if b.dtype.kind == "f")
 
 
 NUMERIC = NumericBackend()

@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
+from . import piecewise
 from .errors import ShapeError
 from .linalg import LINALG_ROWS
 from .trig import TRIG
@@ -229,8 +230,6 @@ _ELEMENTWISE: dict[str, tuple[Callable[[Any], Any], Callable[[np.ndarray], np.nd
     "tanh": (lambda x: (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)), np.tanh,
              "hyperbolic tangent, (e^x - e^-x) / (e^x + e^-x)"),
     "sigma": (lambda x: 1 / (1 + sp.exp(-x)), _num_sigmoid, "logistic sigmoid, 1 / (1 + e^-x)"),
-    "relu": (lambda x: sp.Max(0, x), lambda a: np.maximum(a, 0.0), "max(0, x)"),
-    "abs": (sp.Abs, np.abs, "absolute value"),
     "softplus": (lambda x: sp.log(1 + sp.exp(x)), lambda a: np.logaddexp(0.0, a), "log(1 + e^x)"),
     "swish": (lambda x: x / (1 + sp.exp(-x)), lambda a: a * _num_sigmoid(a), "x * sigma(x)"),
     "gelu": (lambda x: x * (1 + sp.erf(x / _SQRT2)) / 2, lambda a: 0.5 * a * (1.0 + _erf(a / math.sqrt(2.0))),
@@ -271,9 +270,29 @@ def _build_table() -> dict[str, Function]:
     rows += [Function(name, args, optional, shape, sym, num, doc, variadic)
              for name, args, optional, shape, sym, num, doc, variadic in LINALG_ROWS]
     table.update({f.name: f for f in rows})
+    table.update({f.name: f for f in _piecewise_rows()})
     for alias, target in _ALIASES.items():
         table[alias] = table[target]
     return table
+
+
+def _piecewise_rows() -> list[Function]:
+    """relu, abs, sign, heaviside, maximum, minimum, clip, max, min: see ``piecewise``."""
+    P = piecewise
+    rows = [Function(name, ("a",) * arity, 0, P.broadcast(name, ShapeError), P.symbolic_elementwise(s),
+                     P.numeric_elementwise(n), doc)
+            for name, arity, s, n, doc in (
+                ("relu", 1, P.s_relu, P.n_relu, "max(0, x)"),
+                ("abs", 1, P.s_abs, P.n_abs, "absolute value"),
+                ("sign", 1, P.s_sign, P.n_sign, "-1, 1 by the sign of x (undefined at 0)"),
+                ("heaviside", 1, P.s_step, P.n_step, "the unit step: 1 for x > 0, 0 for x < 0 (undefined at 0)"),
+                ("maximum", 2, P.s_maximum, P.n_maximum, "elementwise maximum of a and b (broadcasting)"),
+                ("minimum", 2, P.s_minimum, P.n_minimum, "elementwise minimum of a and b (broadcasting)"),
+                ("clip", 3, P.s_clip, P.n_clip, "clip(x, lo, hi) = minimum(maximum(x, lo), hi)"))]
+    for name, fold in (("max", P.s_maximum), ("min", P.s_minimum)):
+        rows.append(Function(name, ("a", "x"), 1, _reduce, _per_line(P.s_reduce(fold)), _per_line(P.n_reduce(name)),
+                             f"the {name}imum of all entries (or of each row/column with an axis)"))
+    return rows
 
 
 FUNCTIONS: dict[str, Function] = _build_table()

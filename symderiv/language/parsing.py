@@ -311,7 +311,8 @@ class _Converter:
         if kind == "x":
             if isinstance(a, ast.Constant) and a.value in (0, 1) and not isinstance(a.value, bool):
                 return int(a.value)
-            raise self.fail(f"the axis of {fn}() must be 0 (columns) or 1 (rows)")
+            hint = (f"; for the elementwise {fn}imum of two arrays use {fn}imum(a, b)" if fn in ("max", "min") else "")
+            raise self.fail(f"the axis of {fn}() must be 0 (columns) or 1 (rows){hint}")
         want = "dim" if kind == "d" else "index"
         if isinstance(a, ast.Constant) and isinstance(a.value, int) and not isinstance(a.value, bool):
             if a.value < (1 if kind == "d" else 0):

@@ -180,6 +180,8 @@ def _counterexample(cx: Counterexample, k: int) -> str:
         rows.append(("difference", esc(cx.difference)))
     if cx.certificate:
         rows.append(("certified by", esc(cx.certificate)))
+    if getattr(cx, "region", None):
+        rows.append(("region", esc(f"where {cx.region}")))
     body = "".join(f"<dt>{esc(a)}</dt><dd>{b}</dd>" for a, b in rows)
     return f'<p class="label">counterexample</p><dl class="cx">{body}</dl>'
 

@@ -61,6 +61,8 @@ def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = 
         lines.append(Text(f"{indent}  difference ({this} minus {before}) = {c.difference}"))
     if c.certificate:
         lines.append(Text(f"{indent}  certified by {c.certificate}", style="dim"))
+    if c.region:
+        lines.append(Text(f"{indent}  the steps differ in the region where {c.region}"))
     return lines
 
 

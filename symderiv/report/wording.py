@@ -106,6 +106,8 @@ def describe_counterexample(cx: Counterexample, index: int | None = None) -> str
         parts.append(f"difference {cx.difference}")
     if cx.certificate:
         parts.append(f"certified by {cx.certificate}")
+    if getattr(cx, "region", None):
+        parts.append(f"in the region where {cx.region}")
     return "; ".join(parts) if parts else "no details"
 
 

@@ -47,6 +47,7 @@ def counterexample_to_json(c: Counterexample) -> dict[str, Any]:
         "rhs_shape": list(c.rhs_shape) if c.rhs_shape is not None else None,
         "difference": c.difference, "lhs_exact": c.lhs_exact, "rhs_exact": c.rhs_exact,
         "certificate": c.certificate,
+        "region": c.region,
     }
 
 
@@ -56,7 +57,8 @@ def counterexample_from_json(d: dict[str, Any]) -> Counterexample:
 
     return Counterexample(dict(d["sizes"]), dict(d["indices"]), dict(d["point"]), pair(d["entry"]),
                           d["lhs"], d["rhs"], bool(d["exact"]), pair(d["lhs_shape"]), pair(d["rhs_shape"]),
-                          d["difference"], d["lhs_exact"], d["rhs_exact"], d.get("certificate"))
+                          d["difference"], d["lhs_exact"], d["rhs_exact"], certificate=d.get("certificate"),
+                          region=d.get("region"))
 
 
 def step_to_json(s: StepResult) -> dict[str, Any]:
