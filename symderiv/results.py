@@ -99,6 +99,8 @@ class ClaimResult:
     step_results: tuple[StepResult, ...] = ()
     note: str | None = None
     tex: str | None = None
+    readings: tuple[str | None, ...] = ()   # per step: how a LaTeX step was read (None for an expression)
+    tex_notes: tuple[str, ...] = ()         # why (part of) the claim's tex was not checked
 
     def finish(self, *, strict: bool, seconds: float | None = None) -> "ClaimResult":
         """Set ``ok`` (and the time taken) from the verdict, ``expect`` and ``--strict``."""
@@ -122,6 +124,9 @@ class ClaimResult:
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
             "message": self.message,
             "seconds": round(self.seconds, 3),
+            "step_texts": list(self.steps),
+            "readings": list(self.readings) if any(self.readings) else None,
+            "tex_notes": list(self.tex_notes),
             "steps": [
                 {
                     "index": s.index,

@@ -245,6 +245,7 @@ def test_the_tutorials_file_checks_as_the_tutorial_says(here: Path, capsys: pyte
     assert {name: (v, ok, step) for name, (v, ok, step, _) in got.items()} == {
         "sigma'(x) = sigma(x)(1 - sigma(x))": ("proved", True, None),
         "sigma', as written": ("proved", True, None),
+        "sigma', as written in LaTeX": ("proved", True, None),
         "a known slip: the sign": ("refuted", True, 1),
         "sigma', with a slip": ("refuted", False, 2),
     }

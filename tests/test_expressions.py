@@ -36,12 +36,15 @@ L = "-log(p[y])"
         "the chain W^T dL/ds": ("grad(L, x)", "W.T @ grad(L, s)"),
         "the chain without the transpose": ("grad(L, x)", "W.T @ p"),
         "dL/dW = dL/ds x^T": ("grad(L, W)", "grad(L, s) @ x.T"),
+        "a slice of a define": ("grad(L, s[0:2])", "p[0:2] - onehot(y, n)[0:2]"),
+        "an entry of a define": ("diff(L, s[0])", "p[0] - onehot(y, n)[0]"),
         "jacobian of p by s": ("jacobian(p, s)", "diag(p) - p @ p.T"),
         "jacobian of p by s, wrong": ("jacobian(p, s)", "diag(p) - p.T @ p"),
     })
     assert verdicts(text) == {
         "dL/ds = p - e_y": "proved", "dL/ds wrong sign": "refuted", "the chain W^T dL/ds": "proved",
         "the chain without the transpose": "refuted", "dL/dW = dL/ds x^T": "proved",
+        "a slice of a define": "proved", "an entry of a define": "proved",
         "jacobian of p by s": "proved", "jacobian of p by s, wrong": "refuted"}
 
 
@@ -102,6 +105,9 @@ y = "scalar"
         "arctan'": ("diff(arctan(x), x)", "1 / (1 + x**2)"),
         "cosh^2 - sinh^2 = 1": ("cosh(x)**2 - sinh(x)**2", "1"),
         "sinh' = cosh": ("diff(sinh(x), x)", "cosh(x)"),
+        "sin 2x = 2 sin x cos x": ("sin(2*x)", "2 * sin(x) * cos(x)"),
+        "sin(x + y) by the addition formula": ("sin(x + y)", "sin(x) * cos(y) + cos(x) * sin(y)"),
+        "cos(x + y) with the wrong sign": ("cos(x + y)", "cos(x) * cos(y) + sin(x) * sin(y)"),
         "p**y by p": ("diff(p**y, p)", "y * p**(y - 1)"),
         "p**y by y": ("diff(p**y, y)", "p**y * log(p)"),
         "p**y by y, wrong": ("diff(p**y, y)", "y * p**(y - 1)"),
@@ -110,7 +116,24 @@ y = "scalar"
         "tan' = 1 + tan^2": "proved", "tan' wrong": "refuted", "sin^2 + cos^2 = 1": "proved",
         "sin^2 - cos^2 = 1 (wrong)": "refuted", "sin' = cos": "proved", "cos' = sin (wrong)": "refuted",
         "arctan'": "proved", "cosh^2 - sinh^2 = 1": "proved", "sinh' = cosh": "proved",
+        "sin 2x = 2 sin x cos x": "proved", "sin(x + y) by the addition formula": "proved",
+        "cos(x + y) with the wrong sign": "refuted",
         "p**y by p": "proved", "p**y by y": "proved", "p**y by y, wrong": "refuted"}
+
+
+def test_rotations_compose_by_adding_angles() -> None:
+    text = """
+[symbols]
+a = "scalar"
+b = "scalar"
+[define]
+Ra = "vstack(hstack(cos(a), -sin(a)), hstack(sin(a), cos(a)))"
+Rb = "vstack(hstack(cos(b), -sin(b)), hstack(sin(b), cos(b)))"
+Rab = "vstack(hstack(cos(a + b), -sin(a + b)), hstack(sin(a + b), cos(a + b)))"
+""" + claims({"R(a) R(b) = R(a + b)": ("Ra @ Rb", "Rab"), "R(a) R(b) = R(a - b) (wrong)": ("Ra @ Rb", "Rab.T"),
+              "R(a)^T R(a) = I": ("Ra.T @ Ra", "eye(2)"), "d R(a)/da at the angle": ("diff(Ra, a)", "Ra @ vstack(hstack(0, -1), hstack(1, 0))")})
+    assert verdicts(text) == {"R(a) R(b) = R(a + b)": "proved", "R(a) R(b) = R(a - b) (wrong)": "refuted",
+                              "R(a)^T R(a) = I": "proved", "d R(a)/da at the angle": "proved"}
 
 
 def test_slices_index_arithmetic_and_a_conv1d_window() -> None:
@@ -205,12 +228,20 @@ lhs = """
     + 1
 """
 rhs = "1 + log(prod_free) "
+[[claim]]
+name = "multi-line, wrong"
+lhs = """
+  sum(log(s))
+    - 1
+"""
+rhs = "1 + sum(log(s))"
 ''' .replace("log(prod_free) ", "sum(log(s))") + claims({
         "sqrt(s^2) = s for positive s": ("sqrt(s**2)", "s"),
         "sqrt(v^2) = v only for positive v": ("sqrt(v**2)", "v"),
         "log exp of a positive matrix": ("exp(log(P))", "P"),
     })
-    assert verdicts(text) == {"multi-line": "proved", "sqrt(s^2) = s for positive s": "proved",
+    assert verdicts(text) == {"multi-line": "proved", "multi-line, wrong": "refuted",
+                              "sqrt(s^2) = s for positive s": "proved",
                               "sqrt(v^2) = v only for positive v": "refuted", "log exp of a positive matrix": "proved"}
 
 

@@ -28,6 +28,7 @@ from ..language.parsing import Node, ParseError
 from .proving import OutOfTime, Prover, Unsupported, budget
 from .nonzero import Witness, rational_witness
 from .arrays import free_symbols
+from .texcheck import check_tex, readings
 from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
 from .cases import has_pieces, prove_by_cases, witness
 from ..language.reading import ClaimSpec, Document
@@ -77,13 +78,30 @@ def check_claim(doc: Document, index: int, settings: Settings) -> Iterator[Claim
                        note=spec.note, tex=spec.tex if spec.tex else None)
     start = time.monotonic()
     try:
-        yield from _check(doc, spec, settings, base, start)
+        if spec.problem is None:
+            base = replace(base, readings=readings(_program(doc), spec))
+        final = None
+        for final in _check(doc, spec, settings, base, start):
+            yield final
+        if final is not None and spec.tex:
+            yield from check_tex(_program(doc), spec, final, lambda pair: _last(_check(doc, pair, settings, base, start)))
     except ClaimError as e:
         yield replace(base, message=str(e), seconds=time.monotonic() - start)
     except (MemoryError, RecursionError) as e:
         yield replace(base, message=f"{doc.path}:{spec.line}: the claim is too large to check "
                                     f"({type(e).__name__}); make it smaller or use smaller sizes",
                       seconds=time.monotonic() - start)
+
+
+def _last(results: Iterator[ClaimResult]) -> ClaimResult:
+    try:
+        last = None
+        for last in results:
+            pass
+    except ClaimError as e:
+        return ClaimResult("", 0, "", Verdict.ERROR, message=str(e))
+    assert last is not None
+    return last
 
 
 def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult, start: float

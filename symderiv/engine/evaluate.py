@@ -21,7 +21,9 @@ from ..language.parsing import (Bin, Calculus, Call, Index, IndexExpr, IndexItem
                                 ParseError, Slice, Transpose, parse)
 from ..language.showing import show
 from .indexing import take
+from ..language.latex import Scope, is_latex, read_latex
 from ..language.reading import Document, SymbolDecl
+from ..language.shapes import ShapeScope
 
 MAX_DIM = 512
 MAX_ENTRIES = 65_536
@@ -63,14 +65,15 @@ class Program:
         for d in doc.defines:
             ns = Namespace(_with_invalid(kinds, invalid), frozenset(defines))
             try:
-                defines[d.name] = _parse_checked(d.text, ns, invalid)
+                defines[d.name] = _parse_checked(d.text, ns, invalid, _shapes(symbols, defines))
             except ParseError as e:
                 invalid[d.name] = f"{doc.path}:{d.line}: define {d.name!r}: {e}"
         return Program(doc, symbols, defines, invalid)
 
     def parse_step(self, text: str) -> Node:
         kinds = {s: d.kind for s, d in self.symbols.items()}
-        return _parse_checked(text, Namespace(_with_invalid(kinds, self.invalid), frozenset(self.defines)), self.invalid)
+        return _parse_checked(text, Namespace(_with_invalid(kinds, self.invalid), frozenset(self.defines)), self.invalid,
+                              _shapes(self.symbols, self.defines))
 
     def names_used(self, nodes: list[Node]) -> set[str]:
         """Symbol names the nodes use, following defines."""
@@ -96,8 +99,13 @@ def _with_invalid(kinds: dict[str, str], invalid: dict[str, str]) -> dict[str, s
     return out
 
 
-def _parse_checked(text: str, ns: Namespace, invalid: dict[str, str]) -> Node:
-    node = parse(text, ns)
+def _shapes(symbols: dict[str, SymbolDecl], defines: dict[str, Node]) -> ShapeScope:
+    return ShapeScope({n: (s.kind, s.dims) for n, s in symbols.items()}, dict(defines))
+
+
+def _parse_checked(text: str, ns: Namespace, invalid: dict[str, str], shapes: ShapeScope) -> Node:
+    """An expression, or a LaTeX formula when the text is written between dollars."""
+    node = read_latex(text, Scope(ns, shapes)) if is_latex(text) else parse(text, ns)
     for name in _all_names(node):
         if name in invalid:
             raise ParseError(f"uses {name!r}, which is invalid: {invalid[name]}")

@@ -32,6 +32,7 @@ class StepStory:
     tex: str | None
     expanded: str | None            # simplified explicit form at the smallest size (or why not)
     expanded_shape: tuple[int, int] | None
+    reading: str | None = None      # a LaTeX step in symderiv's syntax
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,9 @@ def story(doc: Any, index: int, result: ClaimResult, settings: Any) -> ClaimStor
     spec = doc.claims[index]
     tex = spec.tex if len(spec.tex) == len(spec.steps) else ()
     expanded, smallest = _expanded(doc, spec.steps, settings)
-    steps = tuple(StepStory(k, text, math_lines(text), tex[k] if tex else None, *expanded[k])
+    read = result.readings
+    steps = tuple(StepStory(k, text, math_lines(read[k] if k < len(read) and read[k] else text),
+                            tex[k] if tex else None, *expanded[k], reading=read[k] if k < len(read) else None)
                   for k, text in enumerate(spec.steps))
     sizes = ", ".join(f"{d} in {list(v)}" for d, v in sorted(settings.sizes.items()))
     note = (f"sizes: {sizes or 'the defaults (each dim 2 and 3)'}; {settings.samples} numeric points per "

@@ -1,7 +1,7 @@
 """The HTML report: one self-contained page (inline CSS, no scripts, no network).
 
-Every claim shows its steps as MathML with a mark beside each (✓ equal to the step
-before, ✗ not, ? undecided), the first wrong step highlighted, the diagnosis in words
+Every claim shows its steps as MathML with a mark beside each (✓ proved equal to the
+step before, ≈ equal only numerically, ✗ not, ? undecided), the first wrong step highlighted, the diagnosis in words
 and the counterexample.  All text that comes from derivation files is escaped.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ ol.chain > li { display: grid; grid-template-columns: 1.6rem 3.6rem 1fr; gap: .4
 ol.chain > li.wrong { background: var(--hi); }
 ol.chain > li.first-wrong { outline: 2px solid var(--bad); }
 .mark { font-weight: 700; text-align: center; } .mark.good { color: var(--ok); }
-.mark.bad { color: var(--bad); } .mark.unknown { color: var(--warn); }
+.mark.bad { color: var(--bad); } .mark.unknown { color: var(--warn); } .mark.numeric { color: #0969da; }
 .label { color: var(--muted); font-size: .85rem; }
 .src, .tex { display: block; color: var(--muted); font: .8rem ui-monospace, monospace; white-space: pre-wrap;
              word-break: break-all; }
@@ -100,6 +100,7 @@ def _claim(r: ClaimResult, number: int) -> str:
     if isinstance(r.tex, str) and r.tex.strip():
         out.append(f'<p class="tex">handwritten: {esc(r.tex)}</p>')
     out.append(_chain(r))
+    out.extend(f'<p class="muted">{esc(n)}</p>' for n in r.tex_notes)
     out.append("</article>")
     return "\n".join(out)
 
@@ -113,8 +114,10 @@ def _mark(r: ClaimResult, k: int) -> tuple[str, str, str]:
     sr = _step_result(r, k)
     if sr is None:
         return "?", "unknown", "not compared"
-    if sr.verdict in (Verdict.PROVED, Verdict.NUMERIC):
-        return "\u2713", "good", f"equal to {step_label(k - 1)} ({sr.verdict.value})"
+    if sr.verdict is Verdict.PROVED:
+        return "\u2713", "good", f"equal to {step_label(k - 1)} (proved)"
+    if sr.verdict is Verdict.NUMERIC:
+        return "\u2248", "numeric", f"agrees with {step_label(k - 1)} numerically (not proved)"
     if sr.verdict is Verdict.REFUTED:
         return "\u2717", "bad", f"not equal to {step_label(k - 1)}"
     return "?", "unknown", f"{sr.verdict.value}"
@@ -138,6 +141,9 @@ def _chain(r: ClaimResult) -> str:
         symbol, mark_cls, tip = _mark(r, k)
         classes = " ".join(c for c in ("step", "wrong" if k in wrong else "", "first-wrong" if k == first else "") if c)
         hand = f'<span class="tex">{esc(tex[k])}</span>' if k < len(tex) and tex[k] else ""
+        reading = r.readings[k] if k < len(r.readings) else None
+        if reading:
+            hand += f'<span class="tex">read as: {esc(reading)}</span>'
         why = ""
         if k in wrong:
             sr = wrong[k]
@@ -146,7 +152,7 @@ def _chain(r: ClaimResult) -> str:
         items.append(
             f'<li class="{classes}"><span class="mark {mark_cls}" title="{esc(tip)}" aria-label="{esc(tip)}">'
             f'{symbol}</span><span class="label">{step_label(k)}</span>'
-            f'<span>{to_mathml(text, "block")}<code class="src">{esc(text)}</code>{hand}</span>{why}</li>')
+            f'<span>{to_mathml(reading or text, "block")}<code class="src">{esc(text)}</code>{hand}</span>{why}</li>')
     words = aftermath(r)
     after = f'<p class="muted">{esc(words[0].upper() + words[1:])}.</p>' if words else ""
     return f'<ol class="chain">{"".join(items)}</ol>{after}'

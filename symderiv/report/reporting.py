@@ -93,9 +93,12 @@ def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
         if wrong:
             line.append("   <- first wrong step", style="bold red")
         lines.append(line)
-        drawn = _math(step)
+        reading = r.readings[k] if k < len(r.readings) else None
+        drawn = _math(reading or step)
         if drawn and len(drawn) > 1:
             lines.extend(Text(f"             {d}", style="bold red" if wrong else "") for d in drawn)
+        if reading and verbose:
+            lines.append(Text(f"             read as: {reading}", style="dim"))
         if per_step_tex and per_step_tex[k]:
             lines.append(Text(f"             tex: {per_step_tex[k]}", style="dim"))
         if s is not None and s.verdict is Verdict.REFUTED:
@@ -109,6 +112,8 @@ def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
     after = aftermath(r)
     if after:
         lines.append(Text(f"    {after}", style="bold"))
+    if verbose:
+        lines.extend(Text(f"    note: {n}", style="dim") for n in r.tex_notes)
     return lines
 
 
@@ -208,6 +213,8 @@ def print_story(story: Any, out: Console) -> None:
         out.print(line)
         for d in st.math or []:
             out.print(Text(f"      {d}"))
+        if st.reading:
+            out.print(Text(f"      read as: {st.reading}", style="dim"))
         if st.tex:
             out.print(Text(f"      tex: {st.tex}", style="dim"))
         if st.expanded is not None:
@@ -228,6 +235,8 @@ def print_story(story: Any, out: Console) -> None:
     if after:
         out.print()
         out.print(Text(f"  {after}", style="bold"))
+    for n in r.tex_notes:
+        out.print(Text(f"  note: {n}", style="dim"))
     out.print()
 
 

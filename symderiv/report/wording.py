@@ -169,8 +169,10 @@ def failure_text(result: ClaimResult) -> str:
         wrong = refuted_steps(result)
         for s in wrong:
             if s.index < len(result.steps):
-                lines.append(f"  {step_label(s.index - 1)}: {result.steps[s.index - 1]}")
-                lines.append(f"  {step_label(s.index)}: {result.steps[s.index]}")
+                for k in (s.index - 1, s.index):
+                    lines.append(f"  {step_label(k)}: {result.steps[k]}")
+                    if k < len(result.readings) and result.readings[k]:
+                        lines.append(f"    read as: {result.readings[k]}")
             if s is not wrong[0]:
                 lines.append(f"  also: {describe_diagnosis(s)}")
             if s.counterexample is not None:

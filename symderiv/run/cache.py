@@ -85,6 +85,7 @@ def claim_to_json(r: ClaimResult) -> dict[str, Any]:
         "counterexample": counterexample_to_json(r.counterexample) if r.counterexample else None,
         "message": r.message, "seconds": r.seconds, "steps": list(r.steps),
         "step_results": [step_to_json(s) for s in r.step_results], "note": r.note, "tex": list(r.tex) if isinstance(r.tex, tuple) else r.tex,
+        "readings": list(r.readings), "tex_notes": list(r.tex_notes),
     }
 
 
@@ -94,7 +95,8 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
                        bool(d["ok"]), d["failed_step"], d["diagnosis"],
                        counterexample_from_json(cex) if cex is not None else None, d["message"],
                        float(d["seconds"]), tuple(d["steps"]), tuple(step_from_json(s) for s in d["step_results"]),
-                       d["note"], tuple(d["tex"]) if isinstance(d["tex"], list) else d["tex"])
+                       d["note"], tuple(d["tex"]) if isinstance(d["tex"], list) else d["tex"],
+                       tuple(d.get("readings", ())), tuple(d.get("tex_notes", ())))
 
 
 # ---------------------------------------------------------------- keys

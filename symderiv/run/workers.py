@@ -99,8 +99,10 @@ def _context() -> mp.context.BaseContext:
 def _stopped(t: Task, last: ClaimResult | None, seconds: float) -> ClaimResult:
     limit = f"{t.settings.timeout:g} s"
     spec = t.doc.claims[t.index]
-    if last is not None and last.verdict is Verdict.REFUTED:
-        return replace(last, seconds=seconds)
+    if last is not None and last.verdict in (Verdict.REFUTED, Verdict.PROVED):
+        # PROVED is only ever a final result: the limit struck while the claim's tex was being checked
+        notes = () if last.verdict is Verdict.REFUTED else ("the tex was not checked within the time limit",)
+        return replace(last, seconds=seconds, tex_notes=last.tex_notes + notes)
     if last is not None and last.verdict is Verdict.NUMERIC:
         return replace(last, seconds=seconds,
                        message=f"not proved symbolically within the time limit ({limit}); every numeric spot check agrees")

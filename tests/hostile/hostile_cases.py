@@ -59,6 +59,24 @@ EXPRESSIONS: dict[str, str] = {
     "empty": "   ",
     "unknown name": "y",
     "syntax error": "x +",
+    # LaTeX steps (issue 16): nothing is expanded or defined, and the limits hold
+    "latex input": r"$\input{/etc/passwd}$",
+    "latex def": r"$\def\x{\input{PWNED}}\x$",
+    "latex newcommand": r"$\newcommand{\x}{1}\x$",
+    "latex csname": r"$\csname input\endcsname{PWNED}$",
+    "latex write18": r"$\immediate\write18{touch PWNED}$",
+    "latex environment": r"$\begin{verbatim}x\end{verbatim}$",
+    "latex unbalanced braces": r"$\frac{x$",
+    "latex 1000 nested braces": "$" + "{" * 1000 + "x" + "}" * 1000 + "$",
+    "latex 1 MB of braces": "$" + "{" * 500_000 + "}" * 500_000 + "$",
+    "latex nested fractions": "$" + r"\frac{1}{" * 300 + "x" + "}" * 300 + "$",
+    "latex tower of accents": "$" + r"\hat" * 3_000 + " x$",
+    "latex tower of powers": r"$10^{10^{10}}$",
+    "latex huge power": r"$x^{1000000}$",
+    "latex nested dollars": "$x $ x$",
+    "latex comment": "$x % the rest$",
+    "latex empty": "$ $",
+    "latex unknown name": r"$\hat{q}$",
 }
 
 

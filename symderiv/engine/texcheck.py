@@ -1,0 +1,121 @@
+"""A claim's ``tex`` is checked against its steps, by the same machinery (issue 16).
+
+A ``tex`` is what a report shows beside a proved step, so it must say the same
+thing.  Each side of each readable ``tex`` form is compared with its step as a
+two-step claim of its own; a disagreement makes the claim ``error`` with both forms
+in the message.  A ``tex`` that cannot be read is only displayed, with a note that
+says why (``symderiv check -v``).  The comparisons run after the claim itself, so
+a claim's own verdict never waits for its ``tex``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator
+
+from fractions import Fraction
+
+from ..language.functions import ShapeError
+from ..language.latex import is_latex, split_sides
+from ..language.parsing import Num, ParseError
+from ..language.showing import show
+from ..language.shapes import ShapeScope
+from ..language.reading import ClaimSpec
+from ..results import ClaimResult, Verdict
+from .evaluate import Program, ProgramError
+
+
+@dataclass(frozen=True)
+class TexSide:
+    step: int          # the step it must equal
+    latex: str         # one side of the tex, as written
+
+
+def readings(program: Program, spec: ClaimSpec) -> tuple[str | None, ...]:
+    """How each LaTeX step was read, in symderiv's syntax (None for an expression step or an unreadable one)."""
+    out: list[str | None] = []
+    for text in spec.steps:
+        try:
+            out.append(show(program.parse_step(text)) if is_latex(text) else None)
+        except (ParseError, ProgramError):
+            out.append(None)
+    return tuple(out) if any(out) else ()
+
+
+def tex_sides(program: Program, spec: ClaimSpec) -> tuple[list[TexSide], list[str]]:
+    """The readable sides of the claim's tex with the step each must equal, and notes about the rest."""
+    n = len(spec.steps)
+    if not spec.tex or n < 2:
+        return [], []
+    if len(spec.tex) == n:
+        pairs = [(k, side) for k, t in enumerate(spec.tex) if t.strip() for side in split_sides(t)]
+    elif len(spec.tex) == 1:
+        sides = split_sides(spec.tex[0])
+        if len(sides) == 1:
+            return [], [f"the tex was not checked: it is one expression (no '='), the claim has {n} steps"]
+        if len(sides) == n:
+            pairs = list(enumerate(sides))
+        else:      # "lhs = an intermediate form = rhs": its first and last sides are the claim's
+            pairs = [(0, sides[0]), (n - 1, sides[-1])]
+    else:
+        return [], [f"the tex was not checked: it has {len(spec.tex)} strings, the claim has {n} steps"]
+    found: list[TexSide] = []
+    notes: list[str] = []
+    for k, side in pairs:
+        try:
+            program.parse_step(f"${side}$")
+        except (ParseError, ProgramError) as e:
+            notes.append(f"the tex of step {k} was not checked: {e}")
+            continue
+        found.append(TexSide(k, side))
+    return found, notes
+
+
+def check_tex(program: Program, spec: ClaimSpec, final: ClaimResult,
+              run: Callable[[ClaimSpec], ClaimResult]) -> Iterator[ClaimResult]:
+    """After the claim's final result: the same result, or ``error`` when a tex disagrees with its step."""
+    sides, notes = tex_sides(program, spec)
+    if notes:
+        final = replace(final, tex_notes=final.tex_notes + tuple(notes))
+        yield final
+    for side in sides:
+        pair = ClaimSpec(spec.name, (spec.steps[side.step], _zero_array(program, spec.steps[side.step], side.latex)
+                                     or f"${side.latex}$"), spec.line)
+        got = run(pair)
+        if got.verdict is Verdict.REFUTED:
+            where = f"{program.doc.path}:{spec.line}"
+            yield replace(final, verdict=Verdict.ERROR, failed_step=None, diagnosis=None, counterexample=None,
+                          message=f"{where}: the tex of step {side.step} says {side.latex}, the step says "
+                                  f"{spec.steps[side.step]}{_where(got)}; fix the tex (it is what reports show)")
+            return
+        if got.verdict not in (Verdict.PROVED, Verdict.NUMERIC):
+            final = replace(final, tex_notes=final.tex_notes + (
+                f"the tex of step {side.step} was not checked: {got.verdict.value}"
+                + (f" ({got.message})" if got.message else ""),))
+            yield final
+
+
+def _zero_array(program: Program, step: str, latex: str) -> str | None:
+    """A tex side that is the number 0 beside an array step means the zero array (``= 0`` in a paper)."""
+    try:
+        if program.parse_step(f"${latex}$") != Num(Fraction(0)):
+            return None
+        shapes = ShapeScope({n: (d.kind, d.dims) for n, d in program.symbols.items()}, program.defines)
+        shape = shapes.shape(program.parse_step(step))
+    except (ParseError, ProgramError, ShapeError, KeyError, TypeError, ValueError):
+        return None
+    if shape == (1, 1):
+        return None
+    rows, cols = shapes.describe(shape).split(" x ")
+    return f"zeros({rows}, {cols})"
+
+
+def _where(r: ClaimResult) -> str:
+    c = r.counterexample
+    if c is None:
+        return ""
+    if c.lhs_shape is not None:
+        return f" (the step is {c.lhs_shape[0]} x {c.lhs_shape[1]}, the tex {c.rhs_shape[0]} x {c.rhs_shape[1]})" \
+            if c.rhs_shape else ""
+    at = ", ".join(f"{k} = {v}" for k, v in {**c.sizes, **c.indices, **c.point}.items())
+    lhs, rhs = c.lhs_exact or c.lhs, c.rhs_exact or c.rhs
+    return f" (at {at}: the step is {lhs}, the tex {rhs})" if at else f" (the step is {lhs}, the tex {rhs})"

@@ -1,0 +1,365 @@
+"""The grammar of a LaTeX formula: a precedence parser over ``latex_tokens`` tokens.
+
+Sums and differences of terms; a term is a product of factors, written with ``*``,
+``/``, ``\\cdot``, ``\\times``, ``\\odot``, ``\\circ``, ``\\div`` or nothing at all
+(juxtaposition), all binding equally, left to right; a factor is a primary with its
+superscripts and subscripts.  ``latex_macros`` reads the commands, ``latex_build``
+makes the nodes (and decides juxtaposition and derivatives from shapes).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from .functions import FUNCTIONS
+from .latex_build import _Builder
+from .latex_macros import ELEMENTWISE, ELEMENTWISE_MACROS, GREEK, PRODUCT_MACROS, TRANSPOSE, _word
+from .latex_tokens import LatexError, Tok, excerpt, tokens
+from .parsing import MAX_DEPTH, Calculus, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
+from .showing import show
+
+if TYPE_CHECKING:
+    from .latex import Scope
+
+
+class _Reader(_Builder):
+    def __init__(self, toks: list[Tok], text: str, scope: "Scope", depth: int = 0) -> None:
+        self.toks, self.text, self.scope, self.k, self.depth = toks, text, scope, 0, depth
+        self.bars = 0                       # inside |...|: a bar closes rather than opens
+
+    # ------------------------------------------------------------ tokens
+    def peek(self, ahead: int = 0) -> Tok:
+        return self.toks[min(self.k + ahead, len(self.toks) - 1)]
+
+    def advance(self) -> Tok:
+        t = self.peek()
+        self.k = min(self.k + 1, len(self.toks) - 1)
+        return t
+
+    def is_op(self, text: str, ahead: int = 0) -> bool:
+        t = self.peek(ahead)
+        return t.kind == "op" and t.text == text
+
+    def fail(self, t: Tok, reason: str) -> LatexError:
+        shown = excerpt(self.text, t.pos, t.end) if t.kind != "end" else "the end of the formula"
+        return LatexError(f"cannot read `{shown}` (character {t.pos + 1} of the LaTeX): {reason}")
+
+    def expect(self, text: str, opened: Tok) -> None:
+        if not self.is_op(text):
+            raise self.fail(self.peek(), f"expected {text!r} to close {opened.text!r} at character {opened.pos + 1}")
+        self.advance()
+
+    def expect_end(self) -> None:
+        if self.peek().kind != "end":
+            t = self.peek()
+            raise self.fail(t, "this does not continue the formula" if t.kind != "macro"
+                            else f"\\{t.text} is not a command symderiv reads here")
+
+    def sub(self, nodes: tuple | list | None, at: Tok) -> "_Reader":
+        if self.depth > MAX_DEPTH:
+            raise self.fail(at, f"nested more than {MAX_DEPTH} levels deep")
+        return _Reader(tokens(list(nodes or []), self.text), self.text, self.scope, self.depth + 1)
+
+    def group_expr(self, nodes: tuple | list | None, at: Tok) -> Node:
+        r = self.sub(nodes, at)
+        if r.peek().kind == "end":
+            raise self.fail(at, "an empty group {} where an expression is needed")
+        node = r.expr()
+        r.expect_end()
+        return node
+
+    # ------------------------------------------------------------ grammar
+    def expr(self) -> Node:
+        self.depth += 1
+        if self.depth > 3 * MAX_DEPTH:
+            raise self.fail(self.peek(), f"nested more than {MAX_DEPTH} levels deep")
+        node = self.term()
+        while self.is_op("+") or self.is_op("-"):
+            op = self.advance().text
+            node = self.binop(op, node, self.term())
+        self.depth -= 1
+        return node
+
+    def term(self) -> Node:
+        if self.is_op("-") or self.is_op("+"):       # a sign applies to the whole product after it: -a b is -(a b)
+            sign = self.advance().text
+            x = self.term()
+            return x if sign == "+" else Num(-x.value) if isinstance(x, Num) else Neg(x)
+        node = self.unary()
+        while True:
+            t = self.peek()
+            if t.kind == "op" and t.text in "*/":
+                self.advance()
+                node = self.binop(t.text, node, self.unary())
+            elif t.kind == "macro" and t.text in PRODUCT_MACROS | ELEMENTWISE_MACROS | {"div"}:
+                self.advance()
+                rhs = self.unary()
+                if t.text == "div":
+                    node = self.binop("/", node, rhs)
+                elif t.text in ELEMENTWISE_MACROS:
+                    node = self.binop("*", node, rhs, at=t)
+                else:
+                    node = self.product(node, rhs, t, dot=t.text == "cdot")
+            elif self.starts_primary(t):
+                node = self.product(node, self.postfix(self.primary()), t)
+            else:
+                return node
+
+    def unary(self) -> Node:
+        if self.is_op("-"):
+            self.advance()
+            x = self.unary()
+            return Num(-x.value) if isinstance(x, Num) else Neg(x)
+        if self.is_op("+"):
+            self.advance()
+            return self.unary()
+        return self.postfix(self.primary())
+
+    def starts_primary(self, t: Tok) -> bool:
+        if t.kind in ("num", "letter", "group"):
+            return True
+        if t.kind == "op":
+            return t.text in "([" or (t.text == "|" and not self.bars)
+        return t.kind == "macro" and t.text not in PRODUCT_MACROS | ELEMENTWISE_MACROS | {"div", "rVert", "Vert", "|"}
+
+    def postfix(self, node: Node) -> Node:
+        while True:
+            if self.is_op("^"):
+                at = self.advance()
+                if self.transpose_mark():
+                    node = Transpose(node)
+                    continue
+                power = self.script(at)
+                if isinstance(node, Call) and node.fn == "exp" and node.args == (Num(Fraction(1)),):
+                    node = Call("exp", (power,))      # e^{x}
+                elif power == Num(Fraction(-1)) and not self.scalar(node):
+                    if "inv" not in FUNCTIONS:
+                        raise self.fail(at, "^{-1} of a matrix is its inverse, which symderiv does not read here")
+                    node = Call("inv", (node,))
+                else:
+                    node = self.binop("**", node, power, at=at)
+            elif self.is_op("_"):
+                at = self.advance()
+                node = Index(node, self.index_items(self.script_tokens(at), at))
+            elif self.is_op("'"):
+                raise self.fail(self.peek(), "a prime is read only right after a function, as in \\sigma'(x)")
+            else:
+                return node
+
+    def transpose_mark(self) -> bool:
+        t = self.peek()
+        marks = [t]
+        if t.kind == "group":
+            inner = tokens(list(t.args), self.text)
+            marks = inner[:-1]
+        if len(marks) == 1 and marks[0].text in TRANSPOSE and marks[0].kind in ("letter", "macro"):
+            if marks[0].text == "mathsf" and not _word(marks[0].args) == "T":
+                return False
+            self.advance()
+            return True
+        return False
+
+    def script(self, at: Tok) -> Node:
+        """The operand of ``^`` or ``_``: a group, or one character or command."""
+        t = self.peek()
+        if t.kind == "group":
+            self.advance()
+            return self.group_expr(t.args, t)
+        if t.kind == "num" and len(t.text) > 1 and "." not in t.text:   # x^23 is x^2 times 3, as in TeX
+            self.toks[self.k] = Tok("num", t.text[1:], t.pos + 1, t.end)
+            return Num(Fraction(int(t.text[0])))
+        if t.kind in ("num", "letter") or (t.kind == "macro" and t.text in GREEK):
+            return self.primary()
+        if self.is_op("-") and self.peek(1).kind in ("num", "letter"):
+            self.advance()
+            return self.binop("-", Num(Fraction(0)), self.primary())
+        raise self.fail(t if t.kind != "end" else at, "expected a superscript or subscript here")
+
+    def script_tokens(self, at: Tok) -> list[Tok]:
+        t = self.advance()
+        if t.kind == "group":
+            return tokens(list(t.args), self.text)[:-1]
+        if t.kind in ("letter", "num", "macro"):
+            if t.kind == "num" and len(t.text) > 1 and "." not in t.text:
+                self.k -= 1
+                self.toks[self.k] = Tok("num", t.text[1:], t.pos + 1, t.end)
+                return [Tok("num", t.text[0], t.pos, t.pos + 1)]
+            return [t]
+        raise self.fail(t if t.kind != "end" else at, "expected a subscript here")
+
+    def index_items(self, toks: list[Tok], at: Tok) -> tuple[IndexItem, ...]:
+        parts: list[list[Tok]] = [[]]
+        for t in toks:
+            if t.kind == "op" and t.text == ",":
+                parts.append([])
+            else:
+                parts[-1].append(t)
+        if len(parts) == 1 and len(toks) == 2:      # A_{ij}
+            parts = [[toks[0]], [toks[1]]]
+        items: list[IndexItem] = []
+        for p in parts:
+            if len(p) == 1 and p[0].kind == "num" and "." not in p[0].text:
+                items.append(int(p[0].text))
+            elif len(p) == 1 and p[0].kind == "op" and p[0].text == ":":
+                items.append(None)
+            elif len(p) == 1 and p[0].kind in ("letter", "macro") and self.scope.ns.kinds.get(_tok_name(p[0])) == "index":
+                items.append(_tok_name(p[0]))
+            else:
+                raise self.fail(at, "a subscript here must be an index symbol or an integer (or name a declared "
+                                    "symbol, as v_c does)")
+        if len(items) > 2:
+            raise self.fail(at, "at most two indices")
+        return tuple(items)
+
+    # ------------------------------------------------------------ primaries
+    def primary(self) -> Node:
+        t = self.peek()
+        if t.kind == "num":
+            self.advance()
+            return Num(Fraction(t.text))
+        if t.kind == "letter":
+            return self.letters()
+        if t.kind == "group":
+            self.advance()
+            return self.group_expr(t.args, t)
+        if t.kind == "op" and t.text in "([":
+            self.advance()
+            node = self.expr()
+            self.expect(")" if t.text == "(" else "]", t)
+            return node
+        if t.kind == "op" and t.text == "|":
+            self.advance()
+            self.bars += 1
+            node = self.expr()
+            self.bars -= 1
+            self.expect("|", t)
+            return Call("abs", (node,))
+        if t.kind == "macro":
+            from .latex_macros import macro
+            return macro(self, t)
+        raise self.fail(t, "expected an expression here")
+
+    def letters(self) -> Node:
+        """The longest declared name starting here (letters written together), or a function, or e."""
+        run: list[Tok] = []
+        while True:       # letters written together, and digits right after them (W1, b2)
+            t = self.peek(len(run))
+            digits = t.kind == "num" and t.text.isdigit()
+            if not (t.kind == "letter" or (run and digits)) or (run and t.pos != run[-1].end):
+                break
+            run.append(t)
+        word = "".join(t.text for t in run)
+        after = self.peek(len(run))
+        if word in FUNCTIONS and after.kind == "op" and after.text in "('":
+            self.k += len(run)
+            return self.apply(word, run[0])
+        subscripted = after.kind == "op" and after.text == "_" and after.pos == run[-1].end
+        for j in range(len(run), 0, -1):
+            name = "".join(t.text for t in run[:j])
+            if j == len(run) and subscripted:
+                self.k += j
+                found = self.subscripted(name, run[0])
+                if found is not None:
+                    return found
+                self.k -= j
+            if self.scope.declared(name) or name == "pi":
+                self.k += j
+                return Name(name)
+        if word[0] == "e":
+            self.advance()
+            return Call("exp", (Num(Fraction(1)),))
+        raise self.fail(run[0], _unknown(word[0], word))
+
+    def subscripted(self, base: str, at: Tok) -> Node | None:
+        """``base_sub`` after ``base`` was read: a declared ``base_sub`` or ``basesub``, else ``base[sub]``."""
+        save = self.k
+        us = self.advance()
+        toks = self.script_tokens(us)
+        sub = "".join(_tok_name(t) for t in toks if t.kind != "op" or t.text == ",").replace(",", "")
+        for name in (f"{base}_{sub}", f"{base}{sub}"):
+            if sub and self.scope.declared(name):
+                return Name(name)
+        if self.scope.declared(base):
+            return Index(Name(base), self.index_items(toks, at))
+        column = base.upper() if len(base) == 1 and base.islower() else None
+        if column and self.scope.ns.kinds.get(column) == "matrix" and len(toks) == 1:
+            return Index(Name(column), (None,) + self.index_items(toks, at))     # u_k is column k of U
+        self.k = save
+        return None
+
+    def name(self, base: str, at: Tok) -> Node:
+        """A name from a command (Greek letter, accent, \\mathrm{...}), with its subscript if any."""
+        if self.is_op("_"):
+            found = self.subscripted(base, at)
+            if found is not None:
+                return found
+        if self.scope.declared(base) or base == "pi":
+            return Name(base)
+        raise self.fail(at, _unknown(base, base))
+
+    def apply(self, fn: str, at: Tok) -> Node:
+        """A function applied: ``\\log(x)``, ``\\log x``, ``\\tanh^2(x)``, ``\\sigma'(x)``."""
+        power: Node | None = None
+        prime = False
+        while self.is_op("^") or self.is_op("'"):
+            if self.advance().text == "'":
+                prime = True
+            else:
+                power = self.script(at)
+        if self.is_op("("):
+            opened = self.advance()
+            args = [self.expr()]
+            while self.is_op(","):
+                self.advance()
+                args.append(self.expr())
+            self.expect(")", opened)
+        elif self.peek().kind == "group":
+            g = self.advance()
+            args = [self.group_expr(g.args, g)]
+        elif self.starts_primary(self.peek()):
+            args = [self.postfix(self.primary())]
+        else:
+            raise self.fail(at, f"{fn} needs an argument")
+        node = self.call(fn, args, at)
+        if prime:
+            node = self.prime(fn, node, at)
+        return node if power is None else self.binop("**", node, power, at=at)
+
+    def call(self, fn: str, args: list[Node], at: Tok) -> Node:
+        f = FUNCTIONS[fn]
+        lo, hi = len(f.args) - f.optional, len(f.args)
+        variadic = getattr(f, "variadic", False)
+        if not lo <= len(args) <= (len(args) if variadic else hi):
+            raise self.fail(at, f"{fn} takes {lo if lo == hi else f'{lo} or {hi}'}{' or more' if variadic else ''} "
+                                f"argument(s), got {len(args)}")
+        out: list[object] = []
+        for kind, a in zip(list(f.args) + [f.args[-1]] * max(0, len(args) - hi), args):
+            if kind == "a":
+                out.append(a)
+            elif isinstance(a, Num) and a.value.denominator == 1 and a.value >= 0:
+                out.append(int(a.value))
+            elif isinstance(a, Name) and self.scope.ns.kinds.get(a.name) == ("dim" if kind == "d" else "index"):
+                out.append(a.name)
+            else:
+                raise self.fail(at, f"argument {show(a)} of {fn} must be a size, an index or an axis")
+        node = Call(fn, tuple(out))  # type: ignore[arg-type]
+        self.shape(node, at)
+        return node
+
+    def prime(self, fn: str, node: Call, at: Tok) -> Node:
+        if fn not in ELEMENTWISE or len(node.args) != 1:
+            raise self.fail(at, f"{fn}' is read only for an elementwise function")
+        var, items = self.variable(node.args[0], at)  # type: ignore[arg-type]
+        return Calculus("diff", node, var, items)
+
+    # ------------------------------------------------------------ building
+
+
+def _tok_name(t: Tok) -> str:
+    return t.text
+
+
+def _unknown(letter: str, word: str) -> str:
+    where = f" (in {word!r})" if word != letter else ""
+    return f"unknown name {letter!r}{where}: not a declared symbol or define"
+

@@ -1,0 +1,183 @@
+"""LaTeX steps (issue 16): each construct read into the expression tree, and checked end to end."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symderiv import check_text
+from symderiv.engine.evaluate import Program
+from symderiv.language.latex import LatexError
+from symderiv.language.parsing import ParseError, show
+from symderiv.language.reading import read_text
+
+HEAD = """
+[symbols]
+x     = "scalar"
+a     = "scalar"
+b     = "scalar"
+ab    = "scalar"
+d     = "dim"
+W     = "dim"
+v_c   = "vector(d)"
+u_o   = "vector(d)"
+U     = "matrix(d, W)"
+W1    = "matrix(d, d)"
+o     = "index(W)"
+k     = "index(W)"
+theta = "vector(W)"
+z     = "vector(W)"
+x_bar = "scalar"
+x_tilde = "scalar"
+
+[define]
+y_hat = "softmax(U.T @ v_c)"
+y     = "onehot(o, W)"
+J     = "-log(y_hat[o])"
+"""
+
+
+def reading(latex: str) -> str:
+    program = Program.build(read_text(HEAD + '\n[[claim]]\nname = "c"\nlhs = "x"\nrhs = "x"\n', "t.toml"))
+    return show(program.parse_step(latex))
+
+
+@pytest.mark.parametrize("latex, expected", [
+    (r"$\frac{a}{b}$", "a / b"),
+    (r"$\frac{1}{1 + e^{-x}}$", "1 / (1 + exp(-x))"),
+    (r"$\frac{\partial J}{\partial v_c}$", "grad(J, v_c)"),            # a scalar f: grad
+    (r"$\frac{\partial \sigma(x)}{\partial x}$", "diff(sigma(x), x)"),   # a scalar x: diff
+    (r"$\frac{\partial \mathrm{softmax}(z)}{\partial z}$", "jacobian(softmax(z), z)"),
+    (r"$\frac{\partial J}{\partial \theta_k}$", "diff(J, theta[k])"),
+    (r"$\frac{d}{dx} \sigma(x)$", "diff(sigma(x), x)"),
+    (r"$\frac{d}{dx} x \sigma(x) + 1$", "diff(x * sigma(x), x) + 1"),     # the operator takes the product after it
+    (r"$\frac{\partial}{\partial v_c} J$", "grad(J, v_c)"),
+    (r"$\nabla_{v_c} J$", "grad(J, v_c)"),
+    (r"$\frac{\partial J}{\partial \hat{y}}$", "grad(J, y_hat)"),            # by a define (an intermediate)
+    (r"$W1^{-1} v_c$", "inv(W1) @ v_c"),          # ^{-1} of a matrix is its inverse
+    (r"$\nabla_x x^2$", "grad(x ** 2, x)"),
+    (r"$\sigma(x)$", "sigma(x)"),
+    (r"$\sigma'(x)$", "diff(sigma(x), x)"),
+    (r"$\exp(x) + \exp x$", "exp(x) + exp(x)"),
+    (r"$\log x + \ln(x)$", "log(x) + log(x)"),
+    (r"$\sqrt{x}$", "sqrt(x)"),
+    (r"$\tanh(x)$", "tanh(x)"),
+    (r"$\tanh^2(x)$", "tanh(x) ** 2"),
+    (r"$\mathrm{softmax}(z)$", "softmax(z)"),
+    (r"$\operatorname{logsumexp}(z)$", "logsumexp(z)"),
+    (r"$\operatorname{onehot}(o, W)$", "onehot(o, W)"),
+    (r"$\operatorname{sum}(z)$", "sum(z)"),
+    (r"$x^{2}$", "x ** 2"),
+    (r"$x^2$", "x ** 2"),
+    (r"$x^23$", "x ** 2 * 3"),                                         # as TeX reads it
+    (r"$e^{x}$", "exp(x)"),
+    (r"$e^x$", "exp(x)"),
+    (r"$u_o^\top v_c$", "u_o.T @ v_c"),
+    (r"$u_o^T v_c$", "u_o.T @ v_c"),
+    (r"$u_o^{\intercal} v_c$", "u_o.T @ v_c"),
+    (r"$u_o^{\top} v_c$", "u_o.T @ v_c"),
+    (r"$U(\hat{y} - y)$", "U @ (y_hat - y)"),                           # juxtaposition of arrays: @
+    (r"$v_c (\hat y - y)^\top$", "v_c @ (y_hat - y).T"),
+    (r"$2x$", "2 * x"),                                                # with a scalar: *
+    (r"$(u_o^\top v_c)\, u_o$", "u_o.T @ v_c * u_o"),                  # a 1 x 1 product is a scalar
+    (r"$\sigma(x)(1 - \sigma(x))$", "sigma(x) * (1 - sigma(x))"),
+    (r"$x \cdot a$", "x * a"),
+    (r"$u_o \cdot v_c$", "dot(u_o, v_c)"),
+    (r"$W1 \cdot v_c$", "W1 @ v_c"),
+    (r"$v_c \odot u_o$", "v_c * u_o"),
+    (r"$v_c \circ u_o$", "v_c * u_o"),
+    (r"$\left( x + a \right) b$", "(x + a) * b"),
+    (r"$\left[ x \right]$", "x"),
+    (r"$v_c$", "v_c"),
+    (r"$v_{c}$", "v_c"),
+    (r"$W_1 v_c$", "W1 @ v_c"),                                         # W_1 names W1 when W_1 is not declared
+    (r"$\hat{y}$", "y_hat"),
+    (r"$\hat y$", "y_hat"),
+    (r"$\bar{x} + \tilde{x}$", "x_bar + x_tilde"),
+    (r"$\hat{y}_k$", "y_hat[k]"),
+    (r"$\theta_k$", "theta[k]"),
+    (r"$\theta$", "theta"),
+    (r"$U_{:,o}$", "U[:, o]"),
+    (r"$u_k$", "U[:, k]"),                                             # u_k: column k of the declared U
+    (r"$ab$", "ab"),                                                   # the longest declared name
+    (r"$ax$", "a * x"),
+    (r"$a b$", "a * b"),                                               # a space separates names
+    (r"$\lVert v_c \rVert^2$", "norm(v_c) ** 2"),
+    (r"$\|v_c\|$", "norm(v_c)"),
+    (r"$|x|$", "abs(x)"),
+    (r"$\pi x$", "pi * x"),
+    (r"$\frac12 x$", "(1/2) * x"),
+    (r"$-\log \hat{y}_o$", "-log(y_hat[o])"),
+    (r"$0.5 x$", "(1/2) * x"),
+    (r"$x \div 2$", "x / 2"),
+])
+def test_each_construct_is_read_as_its_expression(latex: str, expected: str) -> None:
+    assert reading(latex) == expected
+
+
+@pytest.mark.parametrize("latex, shown, why", [
+    (r"$\input{/etc/passwd}$", r"\input", "not a command symderiv reads"),
+    (r"$\def\x{y}$", r"\def", "not a command symderiv reads"),
+    (r"$\newcommand{\x}{y}$", r"\newcommand", "not a command symderiv reads"),
+    (r"$\sum_i x$", r"\sum", "sums"),
+    (r"$q x$", "q", "unknown name 'q'"),
+    (r"$v_c v_c$", "v", "cannot read a product of a d x 1 array and a d x 1 array"),
+    (r"$x + $", "the end of the formula", "expected an expression"),
+    (r"$x % comment$", "% comment", "a comment"),
+    (r"$\begin{cases} x \end{cases}$", r"\begin{cases}", "an environment"),
+    (r"$\sqrt[3]{x}$", r"\sqrt", "only the square root"),
+    (r"$x = x$", "", "a step is one expression"),
+    (r"$\frac{\partial J}{\partial \pi}$", r"\frac", "not a declared scalar, vector or matrix symbol"),
+    (r"$x \& 1$", r"\&", "not a command"),
+])
+def test_what_cannot_be_read_is_shown(latex: str, shown: str, why: str) -> None:
+    with pytest.raises(LatexError) as e:
+        reading(latex)
+    assert why in str(e.value)
+    assert shown in str(e.value)
+
+
+def test_a_latex_error_is_a_parse_error() -> None:
+    assert issubclass(LatexError, ParseError)
+
+
+def test_an_unreadable_latex_step_is_a_located_error_showing_the_part() -> None:
+    text = HEAD + '\n[[claim]]\nname = "c"\nlhs = \'$\\input{x} + x$\'\nrhs = "x"\n'
+    (r,) = check_text(text, "t.toml")
+    line = text.splitlines().index("[[claim]]") + 1
+    assert r.verdict.value == "error"
+    assert r.message.startswith(f"t.toml:{line}: step 0 ")
+    assert "\\input" in r.message
+
+
+LATEX_FILE = HEAD + r"""
+[[claim]]
+name  = "sigma' as written"
+steps = ['$\frac{d}{dx} \sigma(x)$', '$\frac{e^{-x}}{(1 + e^{-x})^2}$', '$\sigma(x)(1 - \sigma(x))$']
+
+[[claim]]
+name   = "a wrong sign"
+expect = false
+steps  = ['$\frac{\partial J}{\partial v_c}$', '$U(\hat{y} - y)$', '$U(y - \hat{y})$']
+
+[[claim]]
+name = "LaTeX against an expression"
+lhs  = '$\frac{\partial J}{\partial U}$'
+rhs  = "v_c @ (y_hat - y).T"
+"""
+
+
+def test_latex_steps_are_checked_like_expressions() -> None:
+    results = {r.claim: r for r in check_text(LATEX_FILE, "t.toml", samples=4)}
+    assert {n: r.verdict.value for n, r in results.items()} == {
+        "sigma' as written": "proved", "a wrong sign": "refuted", "LaTeX against an expression": "proved"}
+    wrong = results["a wrong sign"]
+    assert (wrong.failed_step, wrong.diagnosis) == (2, "sign")
+
+
+def test_define_written_in_latex() -> None:
+    text = HEAD.replace('J     = "-log(y_hat[o])"', "J     = '$-\\log \\hat{y}_o$'") + (
+        '\n[[claim]]\nname = "c"\nlhs = "grad(J, v_c)"\nrhs = "U @ (y_hat - y)"\n')
+    (r,) = check_text(text, "t.toml", samples=4)
+    assert r.verdict.value == "proved", r.message
+    assert json.loads(json.dumps(r.to_json()))["verdict"] == "proved"
