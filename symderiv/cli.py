@@ -70,11 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="the full story of one claim",
                        description="Each step, its expanded form, what was proved at which sizes, the numeric check.")
     e.add_argument("file", type=Path, help="a derivation file")
-    e.add_argument("claim", nargs="?", help="the claim's name (default: every claim of the file)")
+    e.add_argument("claim", nargs="?", help="the claim's name, a unique part of it, or a line number in its "
+                                            "table (default: every claim of the file)")
 
     n = sub.add_parser("new", help="write a commented starter derivation file")
     n.add_argument("name", help="file to create (.toml is added when missing)")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    h = sub.add_parser("help", help="show the file format reference or the tutorial",
+                       description="Print a document shipped with symderiv: format (the file format) or tutorial.")
+    h.add_argument("topic", nargs="?", help="format or tutorial")
 
     k = sub.add_parser("cache", help="manage the result cache")
     k.add_argument("action", choices=["clear"], help="clear: delete .symderiv_cache/")
@@ -100,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "new":
         from .starter import write_starter
         return write_starter(args.name, force=args.force)
+    if args.command == "help":
+        from .helptext import show_help
+        return show_help(args.topic)
     if args.command == "cache":
         from .run.cache import clear_command
         return clear_command()
@@ -132,6 +140,13 @@ def _check(args: argparse.Namespace) -> int:
     except UsageError as e:
         print(f"symderiv: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    from .run.runner import size_problems
+    problem, warnings = size_problems(docs, args.sizes)
+    if problem:
+        print(f"symderiv: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    for w in warnings:
+        print(f"symderiv: warning: {w}", file=sys.stderr)
     cache = None
     if not args.no_cache:
         from .run.cache import ResultCache

@@ -16,7 +16,8 @@ EXIT_OK, EXIT_USAGE = 0, 2
 TEMPLATE = '''\
 # A derivation file for symderiv: each [[claim]] is a result from your notes,
 # and `symderiv check {file}` proves or refutes it, step by step.
-# The format is TOML; the full reference is docs/format.md.
+# The format is TOML; the full reference: `symderiv help format` (and a walk-through:
+# `symderiv help tutorial`).  A step may also be LaTeX between dollars: '$\\frac{{1}}{{1 + e^{{-x}}}}$'.
 
 title  = {title}
 source = "where the result comes from, e.g. Assignment 1, question 2(a)"
@@ -89,5 +90,6 @@ def write_starter(name: str, force: bool = False) -> int:
     except OSError as e:
         print(f"symderiv: error: cannot write {path}: {e.strerror or e}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"wrote {path}; check it with: symderiv check {shlex.quote(str(path))}")
+    print(f"wrote {path}; check it with: symderiv check {shlex.quote(str(path))}\n"
+          "the file format, LaTeX steps included: symderiv help format")
     return EXIT_OK

@@ -250,3 +250,26 @@ def test_the_tutorials_file_checks_as_the_tutorial_says(here: Path, capsys: pyte
         "sigma', with a slip": ("refuted", False, 2),
     }
     assert shown and all(got[name][3] == int(line) for name, line in shown.items())   # the lines it prints
+
+
+# ---------------------------------------------------------------- --sizes (issue 16)
+SIZED = '[symbols]\nd = "dim"\nv = "vector(d)"\n\n[[claim]]\nname = "c"\nlhs = "v + v"\nrhs = "2 * v"\n'
+UNSIZED = '[symbols]\nx = "scalar"\n\n[[claim]]\nname = "c"\nlhs = "x + x"\nrhs = "2 * x"\n'
+
+
+def test_sizes_naming_a_dim_no_file_declares_is_a_usage_error(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "a.toml", SIZED)
+    write(here / "b.toml", UNSIZED)
+    assert main(["check", "--no-cache", "a.toml", "b.toml", "--sizes", "D=2"]) == 2
+    err = capsys.readouterr().err
+    assert "--sizes names 'D', which no file checked declares as a dim (the dims: d)" in err
+    # a dim one of the files declares is fine, although the other file has none
+    assert main(["check", "--no-cache", "-q", "a.toml", "b.toml", "--sizes", "d=2"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_size_of_one_gets_a_warning(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "a.toml", SIZED)
+    assert main(["check", "--no-cache", "-q", "a.toml", "--sizes", "d=1"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: --sizes d=1" in err and "most mistakes" in err and "add a size of 2 or more" in err

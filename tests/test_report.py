@@ -132,3 +132,19 @@ def test_explain_an_unknown_claim_lists_the_names(tmp_path: Path) -> None:
     assert "no claim named 'no such claim'" in proc.stderr
     assert "  two wrong steps" in proc.stderr and "  right" in proc.stderr
     assert run(["explain", str(tmp_path / "missing.toml")]).returncode == 2
+
+
+def test_explain_takes_a_unique_part_of_the_name_or_a_line_number(tmp_path: Path) -> None:
+    f = tmp_path / "chains.toml"
+    f.write_text(CHAINS)
+    lines = CHAINS.splitlines()
+    start = next(i for i, s in enumerate(lines, 1) if s.startswith("name") and "two wrong steps" in s) - 1
+    by_part = run(["explain", str(f), "TWO WRONG"])          # case is ignored when that is unique
+    by_line = run(["explain", str(f), str(start + 2)])       # a line inside the claim's table
+    for proc in (by_part, by_line):
+        assert proc.stdout.splitlines()[0].startswith("two wrong steps"), proc.stdout + proc.stderr
+        assert f"chains.toml:{start}" in proc.stdout.splitlines()[0]
+    ambiguous = run(["explain", str(f), "wrong"])
+    assert ambiguous.returncode == 2 and "claims whose name contains 'wrong'" in ambiguous.stderr
+    before = run(["explain", str(f), "1"])
+    assert before.returncode == 2 and "has no claim at line 1" in before.stderr

@@ -55,10 +55,10 @@ def explain(path: Path, claim: str | None) -> int:
     if doc.fatal:
         print(f"symderiv: error: {doc.fatal}", file=sys.stderr)
         return EXIT_FAIL
-    names = [c.name for c in doc.claims]
-    if claim is not None and claim not in names:
-        listing = "\n".join(f"  {n}" for n in names) or "  (none)"
-        print(f"symderiv: error: {path} has no claim named {claim!r}; its claims are:\n{listing}", file=sys.stderr)
+    chosen, problem = choose(doc.claims, claim)
+    if problem is not None:
+        listing = "\n".join(f"  {c.name}  (line {c.line})" for c in doc.claims) or "  (none)"
+        print(f"symderiv: error: {path} {problem}; its claims are:\n{listing}", file=sys.stderr)
         return EXIT_USAGE
     try:
         settings = settings_from(find_config())
@@ -66,7 +66,6 @@ def explain(path: Path, claim: str | None) -> int:
         print(f"symderiv: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     settings = settings.for_file(doc.check)
-    chosen = [i for i, n in enumerate(names) if claim is None or n == claim]
 
     from .reporting import console, print_story
     from ..run.workers import Task, default_jobs, run_tasks
@@ -81,6 +80,32 @@ def explain(path: Path, claim: str | None) -> int:
         ok = ok and r.ok
         print_story(story(doc, i, r, settings), out)
     return EXIT_OK if ok else EXIT_FAIL
+
+
+def choose(claims: Any, query: str | None) -> tuple[list[int], str | None]:
+    """The claims ``query`` names: every claim for None, else its exact name, a line number in the
+    claim's table (``57``), or a unique part of its name (``u_k``; case is ignored when that is unique)."""
+    names = [c.name for c in claims]
+    if query is None:
+        return list(range(len(names))), None
+    if query in names:
+        return [names.index(query)], None
+    if query.strip().isdigit():
+        line = int(query)
+        starts = [k for k, c in enumerate(claims) if c.line <= line]
+        if not starts:
+            return [], f"has no claim at line {line} (the first starts at line {min(c.line for c in claims)})" \
+                if claims else "has no claims"
+        return [max(starts, key=lambda k: claims[k].line)], None
+    for fold in (str, str.casefold):
+        hits = [k for k, n in enumerate(names) if fold(query) in fold(n)]
+        if len(hits) == 1:
+            return hits, None
+        if len(hits) > 1:
+            return [], (f"has {len(hits)} claims whose name contains {query!r} ("
+                        + ", ".join(repr(names[k]) for k in hits[:5]) + (", ..." if len(hits) > 5 else "")
+                        + "); give more of the name, or the claim's line number")
+    return [], f"has no claim named {query!r}, nor one whose name contains it"
 
 
 def story(doc: Any, index: int, result: ClaimResult, settings: Any) -> ClaimStory:

@@ -85,6 +85,27 @@ def plan(paths: list[Path], settings: Settings) -> tuple[list[Document], list[Ta
     return docs, tasks
 
 
+def size_problems(docs: list[Document], sizes: dict[str, tuple[int, ...]] | None) -> tuple[str | None, list[str]]:
+    """Sizes a user gave (``--sizes``): a usage error when one names a dim that no file read declares
+    (a dim another file does not have is fine: sizes are per dim name), and warnings for size 1."""
+    if not sizes:
+        return None, []
+    read = [d for d in docs if d.fatal is None]
+    declared = {s.name for d in read for s in d.symbols if s.kind == "dim"}
+    unknown = [n for n in sizes if n not in declared]
+    if read and unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        return (f"--sizes names {', '.join(repr(n) for n in unknown)}, which no file checked declares as a dim "
+                f"(the dims: {known})"), []
+    warnings = []
+    for name, values in sizes.items():
+        if 1 in values:
+            rest = "; the other sizes still check them" if len(values) > 1 else "; add a size of 2 or more"
+            warnings.append(f"--sizes {name}=1: at size 1 a vector is a number and a matrix product an ordinary "
+                            f"product, so most mistakes (a transpose, a shape, a missing sum) cannot be seen{rest}")
+    return None, warnings
+
+
 def execute(docs: list[Document], tasks: list[Task], settings: Settings, jobs: int,
             on_result: Callable[[ClaimResult], None] | None = None,
             cache: "ResultCache | None" = None) -> list[FileResult]:
