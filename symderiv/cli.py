@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
 
-from . import __version__
-from .settings import FORMATS
+from . import FORMATS, __version__
+
+TYPE_CHECKING = False     # not typing.TYPE_CHECKING: importing typing was a third of --help's imports
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -151,17 +154,27 @@ def _check(args: argparse.Namespace) -> int:
     if not args.no_cache:
         from .run.cache import ResultCache
         cache = ResultCache(config.root)
+        from .report.mathtext import use_store
+        use_store(cache.folder / "drawings.json")
     interrupted = False
     if fmt == "text" and args.output is None:
-        from .report.reporting import ProgressBar, console
+        from .report.reporting import ProgressBar, console, render_file, render_summary
         out = console()
+        printed: list[object] = []
+
+        def show(f: object) -> None:          # each file as soon as it and the files before it are done
+            render_file(f, out, quiet=args.quiet, verbose=args.verbose)  # type: ignore[arg-type]
+            printed.append(f)
+
         try:
             with ProgressBar(len(tasks), out) as bar:
-                files = execute(docs, tasks, settings, jobs, bar.advance, cache=cache)
+                files = execute(docs, tasks, settings, jobs, bar.advance, cache=cache,
+                                on_start=lambda t: bar.started(t.doc.claims[t.index].name), on_file=show)
         except InterruptedRun as e:
             files, interrupted = e.files, True
-        from .report.reporting import render
-        render(files, out, quiet=args.quiet, verbose=args.verbose)
+        for f in files[len(printed):]:
+            render_file(f, out, quiet=args.quiet, verbose=args.verbose)
+        render_summary(files, out)
     else:
         try:
             files = execute(docs, tasks, settings, jobs, cache=cache)
@@ -176,6 +189,9 @@ def _check(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
         else:
             sys.stdout.write(text)
+    if cache is not None:
+        from .report.mathtext import save_store
+        save_store()
     if interrupted:
         print("symderiv: interrupted; the report shows what was checked so far", file=sys.stderr)
         return EXIT_FAIL

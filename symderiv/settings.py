@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .language.reading import CheckSettings
 
-FORMATS = ("text", "json", "junit", "github", "sarif", "html")
+from . import FORMATS  # noqa: F401 - re-exported: config.py checks a config's format against it
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from .diagnosing import diagnose, exact_values, power_hint
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
+from .parametric import SizeBuild
 from .proving import OutOfTime, Prover, Unsupported, budget
 from .nonzero import Witness, rational_witness
 from .arrays import free_symbols
@@ -142,8 +143,9 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         todo = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
         if not todo:
             break
+        shared = SizeBuild.worth(ctx.program, nodes, used, sizes, len(insts))
         for inst in insts:
-            ctx.prove(inst, todo, start)
+            ctx.prove(inst, todo, start, shared)
         for p in todo:
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
@@ -270,21 +272,31 @@ class _Context:
         except OutOfTime:
             pass
 
-    def prove(self, inst: Instance, todo: list[_Pair], start: float) -> None:
+    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None) -> None:
+        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values."""
         used = self.program.names_used(self.nodes)
-        ev = symbolic_evaluator(self.program, used, inst)
+        direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
+
+        def direct_ev() -> Any:
+            """The instance's own evaluator (its environment names the symbols a witness gives values)."""
+            if not direct:
+                direct.append(symbolic_evaluator(self.program, used, inst))
+            return direct[0]
 
         def value(k: int) -> np.ndarray:
             if k not in cache:
                 try:
-                    cache[k] = ev.value(self.nodes[k])
+                    got = shared.value(k, inst) if shared is not None else None
+                    if got is None:
+                        got = direct_ev().value(self.nodes[k])
                 except ShapeError as e:
                     raise self.located(k, inst, e) from None
                 except (ValueError, TypeError, ArithmeticError) as e:   # e.g. relu of the complex log(-3)
                     raise self.located(k, inst, ValueError(
                         f"is not a real number wherever it is defined ({e}); "
                         "is there a log or sqrt of a negative constant?")) from None
+                cache[k] = got
             return cache[k]
 
         for p in todo:
@@ -325,8 +337,8 @@ class _Context:
                         certificate=f"exact: the difference is the constant {d.constant}")
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
-                elif (w := self.witness(ev, a[idx], b[idx], diff)) is not None:
-                    p.refuted = _exact_counterexample(inst, idx, w, ev.env)
+                elif (w := self.witness(direct_ev(), a[idx], b[idx], diff)) is not None:
+                    p.refuted = _exact_counterexample(inst, idx, w, direct_ev().env)
                     p.where = (inst, None)
                     p.methods.add("exact evaluation")
                 else:

@@ -11,7 +11,7 @@ enumerates the sizes and index values a claim must be checked at.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Protocol
 
 import numpy as np
@@ -239,20 +239,38 @@ class DefineShapeError(ShapeError):
 
 class Evaluator:
     """Values of nodes at one instance.  ``fixed``: defines whose value is taken from ``env``
-    instead of their expression (a define a derivative is taken by, see ``by_define``)."""
+    instead of their expression (a define a derivative is taken by, see ``by_define``).
+
+    With ``params`` (index name -> the indicators [name == k] for each value k, as backend values),
+    an index symbol is not a number but a parameter: anything that depends on its value is the
+    indicator-weighted sum over its values (``v[i]`` is ``sum_k [i == k] v[k]``), so one evaluation
+    serves every index value once the indicators are substituted by 0 and 1 (``parametric.py``)."""
 
     def __init__(self, backend: Backend, program: Program, env: dict[str, np.ndarray], inst: Instance,
-                 fixed: frozenset[str] = frozenset()) -> None:
+                 fixed: frozenset[str] = frozenset(), params: dict[str, tuple[Any, ...]] | None = None) -> None:
         self.B, self.program, self.env, self.inst, self.fixed = backend, program, env, inst, fixed
+        self.params = params or {}
         self.memo: dict[str, np.ndarray] = {}
         self.hints: list[str] = []
 
     def with_env(self, env: dict[str, np.ndarray]) -> "Evaluator":
-        return type(self)(self.B, self.program, env, self.inst, self.fixed)
+        return type(self)(self.B, self.program, env, self.inst, self.fixed, self.params)
 
     def implementation(self, f: Any) -> Any:
         """The definition of a table function this evaluator uses (``certify`` supplies its own for a few)."""
         return f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
+
+    def _mixed(self, items: tuple[Any, ...], kinds: tuple[str, ...] | None, rebuild: Any) -> np.ndarray | None:
+        """When an item (of kind "i" when ``kinds`` is given) is a parameter index: the sum over its
+        values k of [index == k] * rebuild(items with k in its place); None when no item is one."""
+        for pos, item in enumerate(items):
+            if isinstance(item, str) and item in self.params and (kinds is None or kinds[pos] == "i"):
+                out = None
+                for k, w in enumerate(self.params[item]):
+                    part = rebuild(items[:pos] + (k,) + items[pos + 1:]) * w
+                    out = part if out is None else out + part
+                return out
+        return None
 
     def value(self, n: Node) -> np.ndarray:
         B = self.B
@@ -298,6 +316,8 @@ class Evaluator:
         if decl.kind == "dim":
             return B.full((1, 1), B.const(self.inst.sizes[name]))
         if decl.kind == "index":
+            if name in self.params:
+                return B.full((1, 1), B.total(np.array([k * w for k, w in enumerate(self.params[name])], dtype=object)))
             return B.full((1, 1), B.const(self.inst.indices[name]))
         return self.env[name]
 
@@ -334,6 +354,9 @@ class Evaluator:
         return power(a, b) if power is not None else a ** b
 
     def index(self, x: np.ndarray, items: tuple[IndexItem, ...]) -> np.ndarray:
+        mixed = self._mixed(items, None, lambda it: self.index(x, it))
+        if mixed is not None:
+            return mixed
         return take(x, items, self.inst.sizes, self.inst.indices)
 
     def call(self, n: Call) -> np.ndarray:
@@ -341,6 +364,9 @@ class Evaluator:
         values: list[Any] = []
         shapes: list[Any] = []
         kinds = f.args + (f.args[-1],) * (len(n.args) - len(f.args)) if f.variadic else f.args
+        mixed = self._mixed(n.args, kinds, lambda args: self.call(replace(n, args=args)))
+        if mixed is not None:
+            return mixed
         for kind, a in zip(kinds, n.args):
             if kind == "a":
                 v = self.value(a)  # type: ignore[arg-type]
@@ -376,7 +402,8 @@ class Evaluator:
         value = self.name(n.var)
         fresh = getattr(self.B, "fresh", None)
         pinned = fresh(n.var, value.shape) if fresh is not None else value.copy()
-        sub = type(self)(self.B, self.program, {**self.env, n.var: pinned}, self.inst, self.fixed | {n.var})
+        sub = type(self)(self.B, self.program, {**self.env, n.var: pinned}, self.inst, self.fixed | {n.var},
+                         self.params)
         sub.memo = {k: v for k, v in self.memo.items() if not depends_on(self.program, k, n.var)}
         out = sub.calculus(n)
         self.hints.extend(h for h in sub.hints if h not in self.hints)
@@ -385,6 +412,9 @@ class Evaluator:
         return self.B.substitute(out, pinned, value)  # type: ignore[attr-defined]
 
     def calculus(self, n: Calculus) -> np.ndarray:
+        mixed = self._mixed(n.items or (), None, lambda items: self.calculus(replace(n, items=items)))
+        if mixed is not None:
+            return mixed
         if n.var in self.program.defines and n.var not in self.fixed:
             return self.by_define(n)
         f0 = self.value(n.f)

@@ -19,8 +19,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .evaluate import Evaluator, Instance, Program, shape_of
-from ..language.parsing import Node
+from .evaluate import Evaluator, Instance, Program, depends_on, shape_of
+from ..language.parsing import Call, Name, Node
+from ..language.piecewise import NAMES as PIECEWISE
 from ..language.reading import POSITIVE_KINDS, REAL_KINDS
 
 SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
@@ -70,6 +71,7 @@ class NumericBackend:
         h = self.step * max(1.0, abs(x0))
 
         branches: list[list[np.ndarray]] = []
+        kept = _independent_defines(ev, var)
 
         def at(t: float) -> np.ndarray:
             env = dict(ev.env)
@@ -78,8 +80,10 @@ class NumericBackend:
             env[var] = arr
             log: list[np.ndarray] = []
             self.logs.append(log)
+            moved = ev.with_env(env)
+            moved.memo.update(kept)
             try:
-                return ev.with_env(env).value(f)
+                return moved.value(f)
             finally:
                 self.logs.pop()
                 branches.append(log)
@@ -104,6 +108,33 @@ def _crosses_kink(branches: list[list[np.ndarray]]) -> bool:
                                            for a, b in zip(first, other)):
             return True
     return any(bool(np.any(b == 0)) for b in first if b.dtype.kind == "f")
+
+
+def _independent_defines(ev: Evaluator, var: str) -> dict[str, np.ndarray]:
+    """The define values ``ev`` has computed that do not depend on ``var`` (a symbol, or a define a
+    derivative is taken by): a perturbation of ``var`` leaves them as they are, so the perturbed
+    evaluations reuse them instead of recomputing them.  Defines with a piecewise function are
+    recomputed, so every branch they take is watched in each perturbed evaluation as before."""
+    return {name: value for name, value in ev.memo.items()
+            if not depends_on(ev.program, name, var) and not _piecewise(ev.program, name)}
+
+
+def _piecewise(program: Program, name: str) -> bool:
+    """Does the define call a piecewise function, directly or through other defines?"""
+    seen: set[str] = set()
+    stack: list[Any] = [program.defines[name]]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Call) and n.fn in PIECEWISE:
+            return True
+        if isinstance(n, Name) and n.name in program.defines and n.name not in seen:
+            seen.add(n.name)
+            stack.append(program.defines[n.name])
+        elif isinstance(n, tuple):
+            stack.extend(n)
+        elif hasattr(n, "__dataclass_fields__"):
+            stack.extend(getattr(n, f) for f in n.__dataclass_fields__)
+    return False
 
 
 NUMERIC = NumericBackend()

@@ -142,17 +142,44 @@ def _regular(a: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(a))) and float(np.linalg.cond(a)) < ILL_CONDITIONED
 
 
+def _exact_det(a: np.ndarray) -> Any:
+    """det of an object array (exact rationals, balls, dual numbers: anything with + - *), by the
+    Leibniz expansion with Python operators; for backends other than floats."""
+    n = a.shape[0]
+    if n == 1:
+        return a[0, 0]
+    total: Any = None
+    for j in range(n):
+        minor = np.delete(np.delete(a, 0, axis=0), j, axis=1)
+        term = a[0, j] * _exact_det(minor)
+        total = term if total is None else (total + term if j % 2 == 0 else total - term)
+    return total
+
+
 def _num_det(B: Any, a: np.ndarray) -> np.ndarray:
+    if a.dtype == object:
+        return B.full((1, 1), _exact_det(a))
     return np.array([[float(np.linalg.det(a))]])
 
 
 def _num_inv(B: Any, a: np.ndarray) -> np.ndarray:
+    if a.dtype == object:
+        n = a.shape[0]
+        d = _exact_det(a)
+        out = B.full((n, n), B.zero)
+        for i in range(n):
+            for j in range(n):
+                cof = _exact_det(np.delete(np.delete(a, i, axis=0), j, axis=1)) if n > 1 else B.one
+                out[j, i] = (cof if (i + j) % 2 == 0 else -cof) / d
+        return out
     if not _regular(a):
         return np.full(a.shape, np.nan)
     return np.linalg.inv(a)
 
 
 def _num_logdet(B: Any, a: np.ndarray) -> np.ndarray:
+    if a.dtype == object:
+        raise TypeError("logdet on this backend: no logarithm here")
     if not bool(np.all(np.isfinite(a))):
         return np.array([[np.nan]])
     sign, logabs = np.linalg.slogdet(a)
@@ -160,6 +187,8 @@ def _num_logdet(B: Any, a: np.ndarray) -> np.ndarray:
 
 
 def _num_solve(B: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.dtype == object or b.dtype == object:
+        return B.matmul(_num_inv(B, a), b)
     if not _regular(a) or not bool(np.all(np.isfinite(b))):
         return np.full((a.shape[0], b.shape[1]), np.nan)
     return np.linalg.solve(a, b)

@@ -128,31 +128,43 @@ def _proof_words(s: StepResult) -> str:
 
 def render(files: Sequence[FileResult], out: Console, quiet: bool = False, verbose: bool = False) -> None:
     for f in files:
-        shown = [r for r in f.results if verbose or not quiet or not r.ok]
-        if not shown:
-            continue
-        head = Text(f.title, style="bold")
-        head.append(f"  {f.path}", style="dim")
-        if f.source:
-            head.append(f"  ({f.source})", style="dim")
-        out.print(head)
-        for r in shown:
-            line = Text("  ")
-            line.append(f"{'ok  ' if r.ok else 'FAIL'} ", style="green" if r.ok else "bold red")
-            line.append(f"{r.verdict.value.upper():8}", style=STYLE[r.verdict])
-            line.append(f" {r.claim}")
-            if not r.expect:
-                line.append("  (expected wrong)", style="dim")
-            line.append(f"  {r.seconds:.2f}s  line {r.line}", style="dim")
-            out.print(line)
-            if r.message and (not r.ok or verbose or r.verdict is not Verdict.PROVED):
-                out.print(Text(f"    {r.message}", style="red" if not r.ok else "dim"))
-            if len(r.steps) >= 2 and (r.verdict is Verdict.REFUTED or verbose):
-                for line in _chain(r, verbose):
-                    out.print(line)
-            if r.note and (verbose or not r.ok):
-                out.print(Text(f"    note: {r.note}", style="dim"))
-        out.print()
+        render_file(f, out, quiet, verbose)
+    render_summary(files, out)
+
+
+def render_file(f: FileResult, out: Console, quiet: bool = False, verbose: bool = False) -> None:
+    """One file's part of the report (``check`` prints each as soon as the file is done)."""
+    shown = [r for r in f.results if verbose or not quiet or not r.ok]
+    if shown:
+        _render_claims(f, shown, out, verbose)
+
+
+def _render_claims(f: FileResult, shown: list[ClaimResult], out: Console, verbose: bool) -> None:
+    head = Text(f.title, style="bold")
+    head.append(f"  {f.path}", style="dim")
+    if f.source:
+        head.append(f"  ({f.source})", style="dim")
+    out.print(head)
+    for r in shown:
+        line = Text("  ")
+        line.append(f"{'ok  ' if r.ok else 'FAIL'} ", style="green" if r.ok else "bold red")
+        line.append(f"{r.verdict.value.upper():8}", style=STYLE[r.verdict])
+        line.append(f" {r.claim}")
+        if not r.expect:
+            line.append("  (expected wrong)", style="dim")
+        line.append(f"  {r.seconds:.2f}s  line {r.line}", style="dim")
+        out.print(line)
+        if r.message and (not r.ok or verbose or r.verdict is not Verdict.PROVED):
+            out.print(Text(f"    {r.message}", style="red" if not r.ok else "dim"))
+        if len(r.steps) >= 2 and (r.verdict is Verdict.REFUTED or verbose):
+            for line in _chain(r, verbose):
+                out.print(line)
+        if r.note and (verbose or not r.ok):
+            out.print(Text(f"    note: {r.note}", style="dim"))
+    out.print()
+
+
+def render_summary(files: Sequence[FileResult], out: Console) -> None:
     s = summarize(files)
     bad = s["claims"] - s["ok"]
     summary = Text(f"{s['claims']} claims: {s['ok']} ok, {bad} not ok", style="bold green" if not bad else "bold red")
@@ -162,24 +174,47 @@ def render(files: Sequence[FileResult], out: Console, quiet: bool = False, verbo
 
 
 class ProgressBar:
-    """A transient progress bar (only on a terminal)."""
+    """A transient progress bar (only on a terminal), naming the claim being checked."""
+
+    WIDTH = 48
 
     def __init__(self, total: int, out: Console) -> None:
         self.enabled = out.is_terminal and total > 1
-        self.progress = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 console=out, transient=True)
+        self.progress = Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 TextColumn("{task.description}", markup=False, style="dim"), console=out,
+                                 transient=True)
         self.total = total
         self.task = None
+        self.running: list[str] = []
+
+    def started(self, claim: str) -> None:
+        """A worker started checking this claim."""
+        self.running.append(claim)
+        self._describe()
+
+    def _describe(self) -> None:
+        if not (self.enabled and self.task is not None):
+            return
+        text = ""
+        if self.running:
+            first = " ".join(self.running[0].split())
+            text = first if len(first) <= self.WIDTH else first[:self.WIDTH - 1] + "…"
+            if len(self.running) > 1:
+                text += f" (+{len(self.running) - 1})"
+        self.progress.update(self.task, description=text)
 
     def __enter__(self) -> "ProgressBar":
         if self.enabled:
             self.progress.start()
-            self.task = self.progress.add_task("check", total=self.total)
+            self.task = self.progress.add_task("", total=self.total)
         return self
 
-    def advance(self, _: ClaimResult | None = None) -> None:
+    def advance(self, result: ClaimResult | None = None) -> None:
+        if result is not None and result.claim in self.running:
+            self.running.remove(result.claim)
         if self.enabled and self.task is not None:
             self.progress.advance(self.task)
+            self._describe()
 
     def __exit__(self, *exc: Any) -> None:
         if self.enabled:

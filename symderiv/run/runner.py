@@ -108,21 +108,56 @@ def size_problems(docs: list[Document], sizes: dict[str, tuple[int, ...]] | None
 
 def execute(docs: list[Document], tasks: list[Task], settings: Settings, jobs: int,
             on_result: Callable[[ClaimResult], None] | None = None,
-            cache: "ResultCache | None" = None) -> list[FileResult]:
-    """Check the tasks (claims found in ``cache`` are not checked again); results per file, in order."""
+            cache: "ResultCache | None" = None, on_start: Callable[[Task], None] | None = None,
+            on_file: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+    """Check the tasks (claims found in ``cache`` are not checked again); results per file, in order.
+
+    ``on_start`` is told each claim a worker starts; ``on_file`` gets each file's results as soon
+    as that file and every file before it are complete (so a report can stream in file order)."""
     from .workers import Interrupted
 
+    stream = _FileStream(docs, tasks, settings, on_file) if on_file else None
     try:
-        results = check_tasks(tasks, jobs, on_result, cache)
+        results = check_tasks(tasks, jobs, on_result, cache, on_start, stream.done if stream else None)
     except Interrupted as e:
         raise InterruptedRun(assemble(docs, tasks, e.results, settings)) from None
     return assemble(docs, tasks, results, settings)
 
 
+class _FileStream:
+    """Hands each file's ``FileResult`` on once it and all files before it are complete."""
+
+    def __init__(self, docs: list[Document], tasks: list[Task], settings: Settings,
+                 on_file: Callable[[FileResult], None]) -> None:
+        self.docs, self.settings, self.on_file = docs, settings, on_file
+        self.rows: dict[int, list[ClaimResult | None]] = {id(d): [] for d in docs}
+        self.slot: list[tuple[int, int]] = []
+        for t in tasks:
+            rows = self.rows[id(t.doc)]
+            self.slot.append((id(t.doc), len(rows)))
+            rows.append(None)
+        self.next = 0
+        self.done(None, None)
+
+    def done(self, n: int | None, r: ClaimResult | None) -> None:
+        if n is not None:
+            doc, pos = self.slot[n]
+            self.rows[doc][pos] = r
+        while self.next < len(self.docs):
+            doc = self.docs[self.next]
+            rows = self.rows[id(doc)]
+            if any(x is None for x in rows):
+                return
+            self.next += 1
+            self.on_file(file_result(doc, rows, self.settings))  # type: ignore[arg-type]
+
+
 def check_tasks(tasks: list[Task], jobs: int, on_result: Callable[[ClaimResult], None] | None = None,
-                cache: "ResultCache | None" = None) -> list[ClaimResult | None]:
+                cache: "ResultCache | None" = None, on_start: Callable[[Task], None] | None = None,
+                on_done: Callable[[int, ClaimResult], None] | None = None) -> list[ClaimResult | None]:
     """Results in task order: from ``cache`` where it has them, else checked in the worker pool
-    (and stored).  On Ctrl-C, ``workers.Interrupted`` carries the results so far."""
+    (and stored).  On Ctrl-C, ``workers.Interrupted`` carries the results so far.  ``on_done`` is
+    told each task's number and result as it completes."""
     from .workers import Interrupted, run_tasks
 
     results: list[ClaimResult | None] = [None] * len(tasks)
@@ -135,6 +170,8 @@ def check_tasks(tasks: list[Task], jobs: int, on_result: Callable[[ClaimResult],
                 results[n] = hit
                 if on_result:
                     on_result(hit)
+                if on_done:
+                    on_done(n, hit)
     todo = [n for n, r in enumerate(results) if r is None]
 
     def store(m: int, r: ClaimResult) -> None:
@@ -144,9 +181,12 @@ def check_tasks(tasks: list[Task], jobs: int, on_result: Callable[[ClaimResult],
             cache.put(keys[n], r, tasks[n].settings)  # type: ignore[arg-type]
         if on_result:
             on_result(r)
+        if on_done:
+            on_done(n, r)
 
+    started = (lambda m: on_start(tasks[todo[m]])) if on_start else None
     try:
-        run_tasks([tasks[n] for n in todo], jobs, store)
+        run_tasks([tasks[n] for n in todo], jobs, store, on_start=started)
     except Interrupted:
         raise Interrupted(results) from None
     return results
@@ -175,8 +215,9 @@ def assemble(docs: list[Document], tasks: list[Task], results: list[ClaimResult 
             r = ClaimResult(t.doc.path, spec.line, spec.name, Verdict.ERROR, expect=spec.expect,
                             message=f"{t.doc.path}:{spec.line}: not checked: the run was interrupted")
         by_doc.setdefault(id(t.doc), []).append(r)
-    out = []
-    for doc in docs:
-        rows = [r.finish(strict=settings.strict) for r in file_errors(doc)] + by_doc.get(id(doc), [])
-        out.append(FileResult(doc.path, doc.title, doc.source, tuple(rows)))
-    return out
+    return [file_result(doc, by_doc.get(id(doc), []), settings) for doc in docs]
+
+
+def file_result(doc: Document, claims: list[ClaimResult], settings: Settings) -> FileResult:
+    rows = [r.finish(strict=settings.strict) for r in file_errors(doc)] + claims
+    return FileResult(doc.path, doc.title, doc.source, tuple(rows))

@@ -114,8 +114,10 @@ def _stopped(t: Task, last: ClaimResult | None, seconds: float) -> ClaimResult:
 
 
 def run_tasks(tasks: list[Task], jobs: int, on_result: Callable[[int, ClaimResult], None] | None = None,
-              memory: int | None = MEMORY_LIMIT) -> list[ClaimResult | None]:
-    """Check every task in a pool of ``jobs`` workers; results in task order.
+              memory: int | None = MEMORY_LIMIT, on_start: Callable[[int], None] | None = None
+              ) -> list[ClaimResult | None]:
+    """Check every task in a pool of ``jobs`` workers; results in task order (``on_start`` is told
+    the number of each task as a worker starts it).
 
     On KeyboardInterrupt the workers are stopped and ``Interrupted`` is raised with
     the results so far (None for the claims not finished).
@@ -146,6 +148,8 @@ def run_tasks(tasks: list[Task], jobs: int, on_result: Callable[[int, ClaimResul
                     w.task, w.last = n, None
                     w.started = time.monotonic()
                     w.deadline = w.started + tasks[n].settings.timeout
+                    if on_start:
+                        on_start(n)
                     try:
                         w.conn.send((n, tasks[n]))
                     except (OSError, BrokenPipeError):
