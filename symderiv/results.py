@@ -101,6 +101,8 @@ class ClaimResult:
     tex: str | None = None
     readings: tuple[str | None, ...] = ()   # per step: how a LaTeX step was read (None for an expression)
     tex_notes: tuple[str, ...] = ()         # why (part of) the claim's tex was not checked
+    proved_sizes: tuple[dict[str, int], ...] = ()    # the size assignments the proof covers
+    numeric_sizes: tuple[dict[str, int], ...] = ()   # size assignments checked only numerically
 
     def finish(self, *, strict: bool, seconds: float | None = None) -> "ClaimResult":
         """Set ``ok`` (and the time taken) from the verdict, ``expect`` and ``--strict``."""
@@ -127,6 +129,8 @@ class ClaimResult:
             "step_texts": list(self.steps),
             "readings": list(self.readings) if any(self.readings) else None,
             "tex_notes": list(self.tex_notes),
+            "proved_sizes": [dict(z) for z in self.proved_sizes],
+            "numeric_sizes": [dict(z) for z in self.numeric_sizes],
             "steps": [
                 {
                     "index": s.index,

@@ -161,3 +161,31 @@ class _Prover:
 
     def decide(self, e):
         return self.p.decide(e)
+
+
+def test_the_lp_agrees_with_points_on_random_systems() -> None:
+    # one-sided checks that cannot both pass for a wrong LP: a "non-empty" answer comes with a point
+    # strictly inside; an "empty" answer must not contradict any grid point found inside
+    import random
+    x, y = sp.symbols("x y", real=True)
+    rng = random.Random(1)
+    grid = [(Fraction(i, 4), Fraction(j, 4)) for i in range(-40, 41) for j in range(-40, 41)]
+    answers = set()
+    for _ in range(60):
+        conds = [(rng.randint(-3, 3) * x + rng.randint(-3, 3) * y + rng.randint(-6, 6), 1) for _ in range(rng.randint(2, 4))]
+        conds = [c for c in conds if c[0].free_symbols] or [(x, 1)]
+        ok, point = regions.feasible(conds)
+        answers.add(ok)
+        inside = lambda p: all(c[0].subs({x: p[0], y: p[1]}) > 0 for c in conds)
+        if ok:
+            assert inside((point.get(x, Fraction(0)), point.get(y, Fraction(0))))
+        else:
+            assert not any(inside(p) for p in grid[::7])
+    assert answers == {True, False}
+
+
+def test_a_missing_branch_is_a_missing_term_in_its_region() -> None:
+    text = HEAD + '[[claim]]\nname = "c"\nsteps = ["clip(x, 0, 6)", "relu(x) - relu(x - 6)", "relu(x)"]\nexpect = false\n'
+    r = results(text)["c"]
+    assert (r.verdict.value, r.failed_step, r.diagnosis) == ("refuted", 2, "missing-term")
+    assert r.counterexample.region == "x > 6"

@@ -8,14 +8,11 @@ still gets the verdict it has earned.
 """
 from __future__ import annotations
 
-import itertools
 import time
-from fractions import Fraction
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 import numpy as np
-import sympy as sp
 
 from . import numeric
 from .arrays import evaluator as symbolic_evaluator
@@ -26,9 +23,9 @@ from .evaluate import Instance, Program, ProgramError, instances, size_assignmen
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
 from .parametric import SizeBuild
-from .proving import OutOfTime, Prover, Unsupported, budget
-from .nonzero import Witness, rational_witness
-from .arrays import free_symbols
+from .proving import OutOfTime, Prover, budget
+from .sizes import extension_assignments, note_checked, sampled_instances, scope
+from .nonzero import nonzero_counterexample
 from .texcheck import check_tex, readings
 from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
 from .cases import has_pieces, prove_by_cases, witness
@@ -55,6 +52,7 @@ class _Pair:
     shape: bool = False
     open_points: bool = False            # numeric found at least one point in the domain
     proved_sizes: list[dict[str, int]] = field(default_factory=list)
+    numeric_sizes: list[dict[str, int]] = field(default_factory=list)   # where some numeric point agreed
     methods: set[str] = field(default_factory=set)
     undecided: str | None = None         # why the proof stopped
     diagnosis: tuple[str | None, str | None] = (None, None)
@@ -128,11 +126,18 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     ctx = _Context(program, nodes, spec, settings, where)
 
     # 1. the numeric spot check, smallest sizes first
-    for _, insts in plan:
+    for sizes, insts in plan:
+        before = [p.samples for p in pairs]
         per_instance = max(numeric.SIMPLE_PATTERNS + RANDOM_PER_INSTANCE, -(-settings.samples // len(insts)))
         for inst in insts:
             ctx.numeric(inst, pairs, per_instance)
+        note_checked(pairs, before, sizes)
     yield _result(base, pairs, start, provisional=True)
+    if ctx.pieces:      # then a point inside every region the branch conditions allow: far breakpoints too
+        for _, insts in plan:
+            for inst in insts:
+                ctx.numeric(inst, pairs, 0, regions=True)
+        yield _result(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
     if ctx.diagnose_first(pairs, plan, used):
@@ -150,7 +155,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
         yield _result(base, pairs, start, provisional=True)
-    # 4. a certified witness for every pair the proof left undecided, at random points of every instance
+    # 3a. a certified witness for every pair the proof left undecided, at random points of every instance
     for _, insts in plan:
         for inst in insts:
             todo = [p for p in pairs if p.undecided and not p.refuted]
@@ -158,10 +163,19 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             if not todo or left <= 0:
                 break
             ctx.search(inst, todo, left)
-    # 5. a step refuted only by the proof (a constant difference) is diagnosed now
-    ctx.diagnose_first(pairs, plan, used)
     for p in pairs:
         p.symbolic_done = True
+    if not any(p.refuted or p.shape for p in pairs):
+        yield replace(_result(base, pairs, start, provisional=False),    # what stands if the larger sizes do not finish
+                      message="proved at the sizes listed; the check at larger sizes did not finish in the time limit")
+    # 3b. beyond the instantiated sizes: exact and randomized, index values sampled (see sizes.py)
+    for sizes in extension_assignments(used, program, nodes, assignments):
+        if any(p.refuted or p.shape for p in pairs):
+            break
+        if ctx.extend(sizes, pairs, used, start):
+            yield _result(base, pairs, start, provisional=False)
+    # 4. a step refuted only by the proof (a constant difference) is diagnosed now
+    ctx.diagnose_first(pairs, plan + ctx.extended, used)
     yield _result(base, pairs, start, provisional=False)
 
 
@@ -171,6 +185,33 @@ class _Context:
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
         self.certifiers: dict[int, Certifier] = {}
         self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
+        self.extended: list[tuple[dict[str, int], list[Instance]]] = []
+
+    def extend(self, sizes: dict[str, int], pairs: list[_Pair], used: set[str], start: float) -> bool:
+        """One larger size assignment at a sampled instance: exact for the pairs proved so far, numeric for
+        the rest and for any the exact test does not settle; False when the sizes do not fit the claim."""
+        try:
+            (inst,) = sampled_instances(used, self.program, sizes)
+        except ShapeError:
+            return False
+        proved = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
+        unproved = [p for p in pairs if not (p.refuted or p.shape) and p.undecided]
+        try:
+            self.prove(inst, proved, start, exact_only=True)
+            failed = [p for p in proved if p.undecided]
+            for p in failed:
+                p.undecided = None       # the proof at the instantiated sizes stands; these sizes are numeric only
+            spot = failed + unproved
+            before = [p.samples for p in spot]
+            self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2)
+        except ClaimError:
+            return False
+        note_checked(spot, before, sizes)
+        for p in proved:
+            if not (p.refuted or p.shape) and p not in failed:
+                p.proved_sizes.append(sizes)
+        self.extended.append((sizes, [inst]))
+        return True
 
     def diagnose_first(self, pairs: list[_Pair], plan: list[tuple[dict[str, int], list[Instance]]],
                        used: set[str]) -> bool:
@@ -195,12 +236,11 @@ class _Context:
         at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""
         return ClaimError(f"{self.where}: step {k} ({_short(self.spec.steps[k])}): {e}{at}")
 
-    def numeric(self, inst: Instance, pairs: list[_Pair], count: int) -> None:
+    def numeric(self, inst: Instance, pairs: list[_Pair], count: int, regions: bool = False) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
-        points: Iterable[numeric.Point] = numeric.sample_points(self.program, used, inst, count, s.seed)
-        if self.pieces:      # a point inside every region the branch conditions allow, far breakpoints too
-            points = itertools.chain(points, region_samples(self.program, self.nodes, used, inst))
+        points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
+                                           else numeric.sample_points(self.program, used, inst, count, s.seed))
         for point in points:
             values: list[np.ndarray | None] = []
             for k, node in enumerate(self.nodes):
@@ -272,8 +312,10 @@ class _Context:
         except OutOfTime:
             pass
 
-    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None) -> None:
-        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values."""
+    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None,
+              exact_only: bool = False) -> None:
+        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
+        ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
         used = self.program.names_used(self.nodes)
         direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
@@ -318,7 +360,7 @@ class _Context:
                         continue
                     if p.refuted or p.undecided:
                         break
-                d = self.prover.decide(diff)
+                d = self.prover.decide(diff, use_simplify=not exact_only)
                 if d.status == "zero":
                     p.methods.add(d.method or "identical")
                     continue
@@ -337,9 +379,9 @@ class _Context:
                         certificate=f"exact: the difference is the constant {d.constant}")
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
-                elif (w := self.witness(direct_ev(), a[idx], b[idx], diff)) is not None:
-                    p.refuted = _exact_counterexample(inst, idx, w, direct_ev().env)
-                    p.where = (inst, None)
+                elif (cex := nonzero_counterexample(self.prover.atoms, direct_ev().env, inst, idx, a[idx], b[idx],
+                                                    diff)) is not None:
+                    p.refuted, p.where = cex, (inst, None)
                     p.methods.add("exact evaluation")
                 else:
                     p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
@@ -368,13 +410,6 @@ class _Context:
                 p.where = (inst, point)
         return False
 
-    def witness(self, ev: Any, lhs: Any, rhs: Any, diff: Any) -> Witness | None:
-        """An exact rational point where a rational difference is nonzero (see ``nonzero``)."""
-        try:
-            form = self.prover.atoms.rational(diff)
-        except (Unsupported, RecursionError):
-            return None
-        return rational_witness(form, lhs, rhs, list(free_symbols(ev.env)))
 
 
 def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:
@@ -382,26 +417,6 @@ def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[in
     if p.refuted is None:
         p.refuted = Counterexample(dict(inst.sizes), _indices(inst), {}, None, None, None,
                                    lhs_shape=lhs, rhs_shape=rhs)
-
-
-def _exact_counterexample(inst: Instance, idx: tuple[int, ...], w: Witness, env: dict[str, np.ndarray]
-                          ) -> Counterexample:
-    arrays: dict[str, np.ndarray] = {}
-    for name, arr in env.items():
-        out = np.empty(arr.shape, dtype=object)
-        for pos in np.ndindex(arr.shape):
-            e = arr[pos]
-            out[pos] = w.values.get(e, Fraction(0)) if not isinstance(e, (int, Fraction)) else Fraction(e)
-            if getattr(e, "is_Rational", False):
-                out[pos] = Fraction(int(e.p), int(e.q))
-        arrays[name] = out
-    lhs, rhs = str(w.lhs), str(w.rhs)
-    short = len(lhs) <= 200 and len(rhs) <= 200
-    return Counterexample(dict(inst.sizes), _indices(inst), numeric.Point({}, arrays).describe(),
-                          (int(idx[0]), int(idx[1])), float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True,
-                          difference=f"{w.gap.numerator}" if w.gap.denominator == 1 else f"{w.gap.numerator}/{w.gap.denominator}",
-                          lhs_exact=lhs if short else None, rhs_exact=rhs if short else None,
-                          certificate="exact: the difference is a rational function, nonzero at this rational point")
 
 
 def _indices(inst: Instance) -> dict[str, Any]:
@@ -442,7 +457,10 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     if failed is None:
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
+    proved_sizes, numeric_sizes = ((), ()) if verdict not in (Verdict.PROVED, Verdict.NUMERIC) else scope(
+        [p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs], verdict is Verdict.PROVED)
     return replace(base, verdict=verdict, failed_step=failed.index if failed else None,
+                   proved_sizes=proved_sizes, numeric_sizes=numeric_sizes,
                    diagnosis=failed.diagnosis if failed else None,
                    counterexample=failed.counterexample if failed else None,
                    message=message, step_results=tuple(steps), seconds=time.monotonic() - start)

@@ -187,7 +187,10 @@ def shape_of(decl: SymbolDecl, sizes: dict[str, int]) -> tuple[int, int]:
 def size_assignments(used: set[str], program: Program, configured: dict[str, tuple[int, ...]]
                      ) -> list[dict[str, int]]:
     dims = sorted(n for n in used if program.symbols[n].kind == "dim")
-    choices = [configured.get(d, DEFAULT_SIZES) for d in dims]
+    # a size of 1 only adds: sizes that are all below 2 keep the defaults too (at size 1 every matrix
+    # commutes, and a file must not narrow a claim about every size down to that)
+    choices = [c if max(c) >= 2 else tuple(sorted(set(c) | set(DEFAULT_SIZES)))
+               for c in (configured.get(d, DEFAULT_SIZES) for d in dims)]
     for d, c in zip(dims, choices):
         if max(c) > MAX_DIM:
             raise ShapeError(f"size {max(c)} for {d!r} is too large (the limit is {MAX_DIM})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .wording import aftermath, describe_diagnosis, headline, refuted_steps, step_label
+from .wording import aftermath, describe_diagnosis, headline, refuted_steps, scope_text, step_label
 from .mathml import esc, format_value, to_mathml, value_to_mathml
 from ..results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
@@ -93,6 +93,9 @@ def _claim(r: ClaimResult, number: int) -> str:
     words = headline(r)
     if r.verdict not in (Verdict.ERROR, Verdict.TIMEOUT) and words != r.verdict.value:
         out.append(f"<p>{esc(words)}</p>")
+    scope = scope_text(r) if r.verdict in (Verdict.PROVED, Verdict.NUMERIC) else None
+    if scope:
+        out.append(f'<p class="scope">{esc(scope)}</p>')
     if r.note:
         out.append(f'<p class="note">{esc(r.note)}</p>')
     if r.message:

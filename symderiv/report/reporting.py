@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from .wording import aftermath, describe_diagnosis
+from .wording import aftermath, describe_diagnosis, scope_text
 from .mathml import format_value
 from ..results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
@@ -153,6 +153,9 @@ def _render_claims(f: FileResult, shown: list[ClaimResult], out: Console, verbos
         if not r.expect:
             line.append("  (expected wrong)", style="dim")
         line.append(f"  {r.seconds:.2f}s  line {r.line}", style="dim")
+        scope = scope_text(r)
+        if scope and r.verdict in (Verdict.PROVED, Verdict.NUMERIC):
+            line.append(f"  {scope}", style="dim")
         out.print(line)
         if r.message and (not r.ok or verbose or r.verdict is not Verdict.PROVED):
             out.print(Text(f"    {r.message}", style="red" if not r.ok else "dim"))
@@ -284,7 +287,8 @@ def _pair_story(s: StepResult) -> list[str]:
                        "difference exactly at every size")
     if s.sizes:
         how = {None: "", "identical": ", as identical expressions"}.get(s.method, f", by {s.method}")
-        out.append(f"proved equal at every index value for {_sizes_text(s)}{how}")
+        larger = " (index values sampled at the sizes above the instantiated ones)" if any(s.sizes) else ""
+        out.append(f"proved equal at every index value for {_sizes_text(s)}{how}{larger}")
     elif s.verdict is not Verdict.REFUTED and s.method:
         out.append(f"method: {s.method}")
     out.append(f"numeric check: {s.samples} point{'s' if s.samples != 1 else ''} agreed"

@@ -180,3 +180,44 @@ def failure_text(result: ClaimResult) -> str:
     if result.note:
         lines.append(f"  note: {result.note}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- scope: the sizes a verdict covers
+def sizes_text(assignments: Sequence[dict[str, int]]) -> str:
+    """Size assignments in words: ``n = 2, 3, 4, 5``, or a grid and the rest:
+    ``d ∈ {2, 3}, W ∈ {3, 4} and (d, W) = (4, 5), (5, 4)``."""
+    rows = [a for a in assignments if a]
+    if not rows:
+        return ""
+    dims = list(rows[0])
+    if len(dims) == 1:
+        return f"{dims[0]} = " + ", ".join(str(a[dims[0]]) for a in rows)
+    grid = 0
+    for k in range(len(rows), 0, -1):       # the longest prefix that is a full grid of values
+        values = {d: {a[d] for a in rows[:k]} for d in dims}
+        count = 1
+        for v in values.values():
+            count *= len(v)
+        if count == k:
+            grid = k
+            break
+    parts = []
+    if grid > 1:
+        values = {d: sorted({a[d] for a in rows[:grid]}) for d in dims}
+        parts.append(", ".join(f"{d} \u2208 {{{', '.join(map(str, values[d]))}}}" for d in dims))
+    rest = rows[grid:] if grid > 1 else rows
+    if rest:
+        tuples = ", ".join("(" + ", ".join(str(a[d]) for d in dims) + ")" for a in rest)
+        parts.append(f"({', '.join(dims)}) = {tuples}")
+    return " and ".join(parts)
+
+
+def scope_text(r: ClaimResult) -> str | None:
+    """The sizes a `proved` or `numeric` verdict covers: "proved at n = 2, 3, 4, 5" (None without dims)."""
+    out = []
+    proved, checked = sizes_text(r.proved_sizes), sizes_text(r.numeric_sizes)
+    if proved:
+        out.append(f"proved at {proved}")
+    if checked:
+        out.append(f"checked numerically only at {checked}" if proved else f"checked numerically at {checked}")
+    return "; ".join(out) or None

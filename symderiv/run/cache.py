@@ -86,6 +86,7 @@ def claim_to_json(r: ClaimResult) -> dict[str, Any]:
         "message": r.message, "seconds": r.seconds, "steps": list(r.steps),
         "step_results": [step_to_json(s) for s in r.step_results], "note": r.note, "tex": list(r.tex) if isinstance(r.tex, tuple) else r.tex,
         "readings": list(r.readings), "tex_notes": list(r.tex_notes),
+        "proved_sizes": [dict(z) for z in r.proved_sizes], "numeric_sizes": [dict(z) for z in r.numeric_sizes],
     }
 
 
@@ -96,7 +97,9 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
                        counterexample_from_json(cex) if cex is not None else None, d["message"],
                        float(d["seconds"]), tuple(d["steps"]), tuple(step_from_json(s) for s in d["step_results"]),
                        d["note"], tuple(d["tex"]) if isinstance(d["tex"], list) else d["tex"],
-                       tuple(d.get("readings", ())), tuple(d.get("tex_notes", ())))
+                       tuple(d.get("readings", ())), tuple(d.get("tex_notes", ())),
+                       proved_sizes=tuple(dict(z) for z in d.get("proved_sizes", ())),
+                       numeric_sizes=tuple(dict(z) for z in d.get("numeric_sizes", ())))
 
 
 # ---------------------------------------------------------------- keys
