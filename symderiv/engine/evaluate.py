@@ -190,7 +190,11 @@ class Evaluator:
         self.hints: list[str] = []
 
     def with_env(self, env: dict[str, np.ndarray]) -> "Evaluator":
-        return Evaluator(self.B, self.program, env, self.inst, self.fixed, self.params)
+        return type(self)(self.B, self.program, env, self.inst, self.fixed, self.params)
+
+    def implementation(self, f: Any) -> Any:
+        """The definition of a table function this evaluator uses (``certify`` supplies its own for a few)."""
+        return f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
 
     def _mixed(self, items: tuple[Any, ...], kinds: tuple[str, ...] | None, rebuild: Any) -> np.ndarray | None:
         """When an item (of kind "i" when ``kinds`` is given) is a parameter index: the sum over its
@@ -310,7 +314,7 @@ class Evaluator:
                 shapes.append(v)
         shape = f.shape(*shapes)
         _check_entries(f"{n.fn}()", shape)
-        impl = f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
+        impl = self.implementation(f)
         out = impl(self.B, *values)
         if out.shape != shape:
             raise ShapeError(f"{n.fn}: internal shape rule gave {shape}, definition gave {out.shape}")
@@ -334,7 +338,8 @@ class Evaluator:
         value = self.name(n.var)
         fresh = getattr(self.B, "fresh", None)
         pinned = fresh(n.var, value.shape) if fresh is not None else value.copy()
-        sub = Evaluator(self.B, self.program, {**self.env, n.var: pinned}, self.inst, self.fixed | {n.var}, self.params)
+        sub = type(self)(self.B, self.program, {**self.env, n.var: pinned}, self.inst, self.fixed | {n.var},
+                         self.params)
         sub.memo = {k: v for k, v in self.memo.items() if not depends_on(self.program, k, n.var)}
         out = sub.calculus(n)
         self.hints.extend(h for h in sub.hints if h not in self.hints)
