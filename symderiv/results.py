@@ -28,7 +28,9 @@ class Counterexample:
     ``point`` maps each free symbol to its value there (nested lists for arrays);
     ``entry`` is the (row, column) of the first differing entry; ``lhs``/``rhs`` are
     the values of step k-1 and step k at that entry.  ``exact`` says whether those
-    values are exact (from the symbolic stage) or floating point.
+    values are exact (from the symbolic stage) or floating point.  ``certificate``
+    says how the difference was shown nonzero there: exactly, or by ball arithmetic
+    whose enclosure excludes 0 (``rhs`` is None where the later step is undefined).
     """
 
     sizes: dict[str, int]
@@ -43,6 +45,7 @@ class Counterexample:
     difference: str | None = None
     lhs_exact: str | None = None      # exact forms of lhs/rhs at a simple rational point, when known
     rhs_exact: str | None = None
+    certificate: str | None = None    # how the difference was shown nonzero (exact, or ball arithmetic at N bits)
     region: str | None = None         # for piecewise steps: the region of the point, in words ("x > 6")
 
     def to_json(self) -> dict[str, Any]:
@@ -59,6 +62,7 @@ class Counterexample:
             "difference": self.difference,
             "lhs_exact": self.lhs_exact,
             "rhs_exact": self.rhs_exact,
+            "certificate": self.certificate,
             "region": self.region,
         }
 

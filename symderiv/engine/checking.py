@@ -8,7 +8,6 @@ still gets the verdict it has earned.
 """
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
@@ -18,7 +17,8 @@ import numpy as np
 from . import numeric
 from .arrays import evaluator as symbolic_evaluator
 from ..settings import Settings
-from .diagnosing import diagnose, differs_at, exact_values, power_hint
+from .certify import PRECISIONS, Certifier, exact_point, random_points
+from .diagnosing import diagnose, exact_values, power_hint
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
@@ -34,6 +34,9 @@ from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
 SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
 LARGER_SECONDS = 1.0     # the least CPU time the check at larger sizes may take
+MAX_CANDIDATES = 4       # numeric disagreements offered to the certifier per pair (each may cost 4 precisions)
+RANDOM_PER_INSTANCE = 1  # every instance gets random points beyond the fixed simple ones
+SEARCH_POINTS = 6        # random points per instance in the witness search for an undecided pair
 
 
 class ClaimError(Exception):
@@ -57,6 +60,7 @@ class _Pair:
     symbolic_done: bool = False
     diagnosed: bool = False
     where: tuple[Instance, numeric.Point | None] | None = None   # the counterexample's instance (and point)
+    candidates: int = 0                  # points offered to the certifier
     hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
 
 
@@ -126,11 +130,16 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     # 1. the numeric spot check, smallest sizes first
     for sizes, insts in plan:
         before = [p.samples for p in pairs]
-        per_instance = max(numeric.SIMPLE_PATTERNS, -(-settings.samples // len(insts)))
+        per_instance = max(numeric.SIMPLE_PATTERNS + RANDOM_PER_INSTANCE, -(-settings.samples // len(insts)))
         for inst in insts:
             ctx.numeric(inst, pairs, per_instance)
         note_checked(pairs, before, sizes)
     yield _result(base, pairs, start, provisional=True)
+    if ctx.pieces:      # then a point inside every region the branch conditions allow: far breakpoints too
+        for _, insts in plan:
+            for inst in insts:
+                ctx.numeric(inst, pairs, 0, regions=True)
+        yield _result(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
     if ctx.diagnose_first(pairs, plan, used):
@@ -148,6 +157,14 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
         yield _result(base, pairs, start, provisional=True)
+    # 3a. a certified witness for every pair the proof left undecided, at random points of every instance
+    for _, insts in plan:
+        for inst in insts:
+            todo = [p for p in pairs if p.undecided and not p.refuted]
+            left = settings.timeout - (time.monotonic() - start) - 1.0
+            if not todo or left <= 0:
+                break
+            ctx.search(inst, todo, left)
     for p in pairs:
         p.symbolic_done = True
     if not any(p.refuted or p.shape for p in pairs):
@@ -175,6 +192,7 @@ class _Context:
     def __init__(self, program: Program, nodes: list[Node], spec: ClaimSpec, settings: Settings, where: str) -> None:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
+        self.certifiers: dict[int, Certifier] = {}
         self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
         self.extended: list[tuple[dict[str, int], list[Instance]]] = []
 
@@ -217,7 +235,7 @@ class _Context:
         first.hint = power_hint(self.program, self.nodes[first.k - 1], self.nodes[first.k], used, insts[0])
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
-                                         *first.where, first.refuted)
+                                         *first.where, first.refuted, certifier=self.certifier(first.k))
             if self.pieces:
                 first.refuted = with_region(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                             first.where[0], first.refuted)
@@ -227,12 +245,11 @@ class _Context:
         at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""
         return ClaimError(f"{self.where}: step {k} ({_short(self.spec.steps[k])}): {e}{at}")
 
-    def numeric(self, inst: Instance, pairs: list[_Pair], count: int) -> None:
+    def numeric(self, inst: Instance, pairs: list[_Pair], count: int, regions: bool = False) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
-        points: Iterable[numeric.Point] = numeric.sample_points(self.program, used, inst, count, s.seed)
-        if self.pieces:      # a point inside every region the branch conditions allow, far breakpoints too
-            points = itertools.chain(points, region_samples(self.program, self.nodes, used, inst))
+        points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
+                                           else numeric.sample_points(self.program, used, inst, count, s.seed))
         for point in points:
             values: list[np.ndarray | None] = []
             for k, node in enumerate(self.nodes):
@@ -252,24 +269,57 @@ class _Context:
                                                lhs_shape=a.shape, rhs_shape=b.shape)
                     continue
                 if not numeric.finite(a, b):
+                    if numeric.finite(a):
+                        self.certify(p, inst, point)      # the later step undefined where the earlier is not?
                     continue
                 p.open_points = True
                 entry = numeric.first_difference(a, b, s.rtol, s.atol)
                 if entry is None:
                     p.samples += 1
                     continue
-                sure = numeric.confirmed(self.program, self.nodes[p.k - 1], self.nodes[p.k], inst, point,
-                                         s.rtol, s.atol)
-                if sure is None:
-                    continue
-                if differs_at(self.program, self.nodes[p.k - 1], self.nodes[p.k], used, inst, point) is False:
-                    continue      # equal at this point when evaluated exactly: finite differences lost precision
-                va, vb = sure
-                entry = numeric.first_difference(va, vb, s.rtol, s.atol) or entry
-                p.refuted = Counterexample(dict(inst.sizes), _indices(inst), point.describe(), entry,
-                                           float(va[entry]), float(vb[entry]), exact=False,
-                                           difference=repr(float(vb[entry] - va[entry])))
-                p.where = (inst, point)
+                if numeric.confirmed(self.program, self.nodes[p.k - 1], self.nodes[p.k], inst, point,
+                                     s.rtol, s.atol) is not None:
+                    self.certify(p, inst, point)   # a candidate only: refuted when certified there
+
+    def certify(self, p: _Pair, inst: Instance, point: numeric.Point | dict[str, np.ndarray],
+                max_bits: int = PRECISIONS[-1], limited: bool = True) -> bool:
+        """Refute the pair at this point when a certified witness is found there (see ``certify``).
+
+        ``limited``: a numeric disagreement, of which at most MAX_CANDIDATES per pair are tried.
+        """
+        if limited:
+            if p.candidates >= MAX_CANDIDATES:
+                return False
+            p.candidates += 1
+        exact = exact_point(point) if isinstance(point, numeric.Point) else point
+        w = self.certifier(p.k).at(inst, exact, max_bits)
+        if w is None:
+            return False
+        p.refuted = w.counterexample(inst)
+        p.where = (inst, numeric.Point({n: a.astype(float) for n, a in w.point.items()}, w.point))
+        if w.undefined is not None:
+            p.diagnosis = ("domain", f"it is undefined where the step before is defined: it takes the {w.undefined}")
+            p.diagnosed = True
+        return True
+
+    def certifier(self, k: int) -> Certifier:
+        if k not in self.certifiers:
+            self.certifiers[k] = Certifier(self.program, self.nodes[k - 1], self.nodes[k],
+                                           self.program.names_used(self.nodes))
+        return self.certifiers[k]
+
+    def search(self, inst: Instance, pairs: list[_Pair], seconds: float) -> None:
+        """Look for certified witnesses at seeded random points of spread magnitudes (for undecided pairs)."""
+        used = self.program.names_used(self.nodes)
+        points = random_points(self.program, used, inst, self.settings.seed, SEARCH_POINTS)
+        try:
+            with budget(seconds):
+                for n, point in enumerate(points):
+                    for p in pairs:
+                        if not p.refuted:
+                            self.certify(p, inst, point, PRECISIONS[-1] if n < 2 else PRECISIONS[1], limited=False)
+        except OutOfTime:
+            pass
 
     def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None,
               exact_only: bool = False) -> None:
@@ -287,12 +337,16 @@ class _Context:
 
         def value(k: int) -> np.ndarray:
             if k not in cache:
-                got = shared.value(k, inst) if shared is not None else None
-                if got is None:
-                    try:
+                try:
+                    got = shared.value(k, inst) if shared is not None else None
+                    if got is None:
                         got = direct_ev().value(self.nodes[k])
-                    except ShapeError as e:
-                        raise self.located(k, inst, e) from None
+                except ShapeError as e:
+                    raise self.located(k, inst, e) from None
+                except (ValueError, TypeError, ArithmeticError) as e:   # e.g. relu of the complex log(-3)
+                    raise self.located(k, inst, ValueError(
+                        f"is not a real number wherever it is defined ({e}); "
+                        "is there a log or sqrt of a negative constant?")) from None
                 cache[k] = got
             return cache[k]
 
@@ -311,7 +365,7 @@ class _Context:
                     p.methods.add("identical" if diff == 0 else "exact evaluation")
                     continue
                 if self.pieces and has_pieces(diff):
-                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff):
+                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff, exact_only):
                         continue
                     if p.refuted or p.undecided:
                         break
@@ -319,10 +373,19 @@ class _Context:
                 if d.status == "zero":
                     p.methods.add(d.method or "identical")
                     continue
+                if d.status == "constant" and d.constant.is_real is not True:
+                    for k, v in ((p.k - 1, a[idx]), (p.k, b[idx])):
+                        if v.is_number and v.is_real is not True:
+                            raise self.located(k, inst, ValueError(
+                                f"is not a real number ({_clip(str(v), 80)}); "
+                                "is there a log or sqrt of a negative constant?"))
+                    p.undecided = f"entry {idx} of the difference at {inst.describe()} is not a real number"
+                    break
                 if d.status == "constant":
                     p.refuted = Counterexample(
                         dict(inst.sizes), _indices(inst), {}, (int(idx[0]), int(idx[1])),
-                        _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant))
+                        _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant),
+                        certificate=f"exact: the difference is the constant {d.constant}")
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
                 elif (cex := nonzero_counterexample(self.prover.atoms, direct_ev().env, inst, idx, a[idx], b[idx],
@@ -335,9 +398,13 @@ class _Context:
                 break
 
 
-    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any) -> bool:
+    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any,
+                 exact_only: bool = False) -> bool:
         """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
-        outcome = prove_by_cases(diff, self.prover)
+        try:
+            outcome = prove_by_cases(diff, self.prover, use_simplify=not exact_only)
+        except RecursionError:
+            return False
         if outcome.status == "zero":
             p.methods |= outcome.methods or {"identical"}
             return True
@@ -348,8 +415,12 @@ class _Context:
         found = witness(a, b, outcome.open, self.settings.seed)
         if found is not None:
             used = self.program.names_used(self.nodes)
-            p.refuted = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
-            p.where = (inst, point_of(self.program, used, inst, found))
+            cex = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
+            point = point_of(self.program, used, inst, found)
+            sure = self.certifier(p.k).at(inst, exact_point(point))     # refuted only where certified
+            if sure is not None and sure.undefined is None:
+                p.refuted = replace(cex, certificate=sure.counterexample(inst).certificate)
+                p.where = (inst, point)
         return False
 
 

@@ -144,4 +144,5 @@ def nonzero_counterexample(atoms: Atoms, env: dict[str, np.ndarray], inst: Insta
     indices = {k: (list(v) if isinstance(v, tuple) else v) for k, v in inst.indices.items()}
     return Counterexample(dict(inst.sizes), indices, Point({}, arrays).describe(), (int(idx[0]), int(idx[1])),
                           float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True, difference=gap,
-                          lhs_exact=a if short else None, rhs_exact=b if short else None)
+                          lhs_exact=a if short else None, rhs_exact=b if short else None,
+                          certificate="exact: the difference is a rational function, nonzero at this rational point")

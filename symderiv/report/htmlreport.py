@@ -182,10 +182,13 @@ def _counterexample(cx: Counterexample, k: int) -> str:
         for label, value, exact in ((step_label(k - 1), cx.lhs, getattr(cx, "lhs_exact", None)),
                                     (step_label(k), cx.rhs, getattr(cx, "rhs_exact", None))):
             approx = f" \u2248 {esc(format_value(value))}" if exact and value is not None else ""
-            rows.append((label, value_to_mathml(exact or value) + approx))
+            rows.append((label, value_to_mathml(exact or value) + approx if (exact or value is not None)
+                         else "undefined"))
         rows.append(("values", "exact" if cx.exact or getattr(cx, "lhs_exact", None) else "floating point"))
     if cx.difference:
         rows.append(("difference", esc(cx.difference)))
+    if cx.certificate:
+        rows.append(("certified by", esc(cx.certificate)))
     if getattr(cx, "region", None):
         rows.append(("region", esc(f"where {cx.region}")))
     body = "".join(f"<dt>{esc(a)}</dt><dd>{b}</dd>" for a, b in rows)

@@ -52,12 +52,15 @@ def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = 
     entry = f"[{c.entry[0]}, {c.entry[1]}]" if c.entry is not None else ""
     width = max(len(before), len(this)) + len(entry)
     for name, val, exact in ((before, c.lhs, c.lhs_exact), (this, c.rhs, c.rhs_exact)):
-        t = Text(f"{indent}  {(name + entry).ljust(width)} = {exact or format_value(val)}")
+        shown = exact or (format_value(val) if val is not None else "undefined")
+        t = Text(f"{indent}  {(name + entry).ljust(width)} = {shown}")
         if exact and isinstance(val, float) and not _RATIONAL.fullmatch(exact):
             t.append(f"  (≈ {format_value(val)})", style="dim")
         lines.append(t)
     if c.difference:
         lines.append(Text(f"{indent}  difference ({this} minus {before}) = {c.difference}"))
+    if c.certificate:
+        lines.append(Text(f"{indent}  certified by {c.certificate}", style="dim"))
     if c.region:
         lines.append(Text(f"{indent}  the steps differ in the region where {c.region}"))
     return lines

@@ -57,6 +57,8 @@ def describe_diagnosis(step_result: StepResult) -> str:
         if cx is not None and cx.lhs_shape and cx.rhs_shape:
             return f"{k} has shape {_shape(cx.rhs_shape)} but {j} has shape {_shape(cx.lhs_shape)}"
         return f"the shapes of {k} and {j} differ" + (f" ({detail.removeprefix('the shapes differ: ')})" if detail else "")
+    if d == "domain":
+        return f"{k} is undefined where {j} is defined{extra}"
     if d == "missing-term":
         return f"{k} drops a term of {j}{extra}"
     if d == "extra-term":
@@ -96,11 +98,14 @@ def describe_counterexample(cx: Counterexample, index: int | None = None) -> str
         parts.append(f"{j} is {_shape(cx.lhs_shape)}, {k} is {_shape(cx.rhs_shape)}")
     if cx.lhs is not None or cx.rhs is not None:
         where = f" entry {tuple(cx.entry)}" if cx.entry is not None else ""
-        before, after = _exact(cx.lhs, getattr(cx, "lhs_exact", None)), _exact(cx.rhs, getattr(cx, "rhs_exact", None))
+        before, after = (_exact(v, x) if v is not None else "undefined"
+                         for v, x in ((cx.lhs, cx.lhs_exact), (cx.rhs, cx.rhs_exact)))
         exact = "" if cx.exact or getattr(cx, "lhs_exact", None) else " (floating point)"
         parts.append(f"{j}{where} = {before}, {k}{where} = {after}{exact}")
     if cx.difference:
         parts.append(f"difference {cx.difference}")
+    if cx.certificate:
+        parts.append(f"certified by {cx.certificate}")
     if getattr(cx, "region", None):
         parts.append(f"in the region where {cx.region}")
     return "; ".join(parts) if parts else "no details"
