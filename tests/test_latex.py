@@ -113,6 +113,20 @@ def reading(latex: str) -> str:
 ])
 def test_each_construct_is_read_as_its_expression(latex: str, expected: str) -> None:
     assert reading(latex) == expected
+    # the reading shown to the user is symderiv's syntax for the very same tree
+    program = Program.build(read_text(HEAD + '\n[[claim]]\nname = "c"\nlhs = "x"\nrhs = "x"\n', "t.toml"))
+    assert program.parse_step(expected) == program.parse_step(latex)
+
+
+def test_a_number_is_its_own_transpose() -> None:
+    assert reading(r"$2^\top x$") == "2 * x"
+
+
+@pytest.mark.parametrize("latex", [r"$\sqrt\sqrt x$", r"$\frac\sqrt x$", r"$\hat\hat$", r"$\frac{}{x}$", r"$x^$",
+                                   r"$\left($", r"$\nabla x$", r"$\operatorname{}$", r"$\mathrm{q}$"])
+def test_malformed_latex_is_a_latex_error_never_a_crash(latex: str) -> None:
+    with pytest.raises(LatexError):
+        reading(latex)
 
 
 @pytest.mark.parametrize("latex, shown, why", [

@@ -153,3 +153,15 @@ def test_the_html_report_marks_numeric_steps_with_approx() -> None:
     page = render_html([FileResult("t.toml", "t", None, (r,))])
     marks = [part.split(">", 1)[1][0] for part in page.split('<span class="mark')[1:]]
     assert marks == ["\u2713", "\u2248", "\u2713"]
+
+
+def test_a_time_limit_during_the_tex_check_keeps_a_proved_claim_proved() -> None:
+    from symderiv.language.reading import read_text
+    from symderiv.results import ClaimResult, Verdict
+    from symderiv.run.workers import Task, _stopped
+    from symderiv.settings import Settings
+    doc = read_text(HEAD + '\n[[claim]]\nname = "c"\nlhs = "x"\nrhs = "x"\ntex = "x = x"\n', "t.toml")
+    proved = ClaimResult("t.toml", 7, "c", Verdict.PROVED, steps=("x", "x"))
+    r = _stopped(Task(doc, 0, Settings()), proved, 21.0)
+    assert r.verdict is Verdict.PROVED
+    assert r.tex_notes == ("the tex was not checked within the time limit",)

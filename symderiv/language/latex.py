@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .latex_tokens import LatexError, tokens, walk
-from .parsing import Namespace, Node
+from .parsing import Namespace, Node, ParseError
 from .shapes import ShapeScope
 
 
@@ -70,11 +70,19 @@ def read_equation(text: str, scope: Scope) -> list[Node]:
     toks = tokens(walk(body), body)
     from .latex_reader import _Reader
     reader = _Reader(toks, body, scope)
-    parts = [reader.expr()]
-    while reader.peek().text == "=" and reader.peek().kind == "op":
-        reader.advance()
-        parts.append(reader.expr())
-    reader.expect_end()
+    try:
+        parts = [reader.expr()]
+        while reader.peek().text == "=" and reader.peek().kind == "op":
+            reader.advance()
+            parts.append(reader.expr())
+        reader.expect_end()
+    except ParseError:
+        raise
+    except RecursionError:
+        raise LatexError("LaTeX nested too deeply to read") from None
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError) as e:    # a last guard: never a traceback
+        at = reader.peek()
+        raise LatexError(f"cannot read the LaTeX near character {at.pos + 1} ({type(e).__name__})") from None
     return parts
 
 

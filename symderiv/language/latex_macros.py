@@ -41,6 +41,8 @@ def macro(r: "_Reader", t: Tok) -> Node:
         r.advance()
         if len(t.args) > 1 and t.args[0] is not None:
             raise r.fail(t, "only the square root \\sqrt{...} is read, not \\sqrt[n]{...}")
+        if not t.args or t.args[-1] is None:
+            raise r.fail(t, "\\sqrt needs an argument in braces: \\sqrt{x}")
         return r.call("sqrt", [r.group_expr([t.args[-1]], t)], t)
     if name in ACCENTS:
         r.advance()

@@ -127,7 +127,7 @@ class _Reader(_Builder):
             if self.is_op("^"):
                 at = self.advance()
                 if self.transpose_mark():
-                    node = Transpose(node)
+                    node = node if isinstance(node, Num) else Transpose(node)    # a number is its own transpose
                     continue
                 power = self.script(at)
                 if isinstance(node, Call) and node.fn == "exp" and node.args == (Num(Fraction(1)),):
