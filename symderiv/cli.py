@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=float, help="seconds per claim (default 20)")
     c.add_argument("--max-timeout", type=float, metavar="S",
                    help="cap every claim's time limit, a file's own [check] timeout included (for grading jobs)")
+    c.add_argument("--locked", action="store_true", default=None,
+                   help="a file's own [check] may tighten these settings but never loosen them "
+                        "(rtol/atol no wider, samples no fewer, sizes only added, timeout no longer)")
     c.add_argument("--samples", type=int, help="numeric points per instantiation (default 20)")
     c.add_argument("--seed", type=int, help="random seed (default 0)")
     c.add_argument("--rtol", type=float, help="relative tolerance of the numeric check (default 1e-6)")
@@ -121,7 +124,7 @@ def _check(args: argparse.Namespace) -> int:
         config = find_config()
         settings = settings_from(config, sizes=args.sizes, samples=args.samples, seed=args.seed, rtol=args.rtol,
                                  atol=args.atol, timeout=args.timeout, strict=args.strict,
-                                 max_timeout=args.max_timeout)
+                                 max_timeout=args.max_timeout, locked=args.locked or None)
     except (ConfigError, TypeError, ValueError) as e:
         print(f"symderiv: error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,7 +28,9 @@ class Counterexample:
     ``point`` maps each free symbol to its value there (nested lists for arrays);
     ``entry`` is the (row, column) of the first differing entry; ``lhs``/``rhs`` are
     the values of step k-1 and step k at that entry.  ``exact`` says whether those
-    values are exact (from the symbolic stage) or floating point.
+    values are exact (from the symbolic stage) or floating point.  ``certificate``
+    says how the difference was shown nonzero there: exactly, or by ball arithmetic
+    whose enclosure excludes 0 (``rhs`` is None where the later step is undefined).
     """
 
     sizes: dict[str, int]
@@ -43,6 +45,7 @@ class Counterexample:
     difference: str | None = None
     lhs_exact: str | None = None      # exact forms of lhs/rhs at a simple rational point, when known
     rhs_exact: str | None = None
+    certificate: str | None = None    # how the difference was shown nonzero (exact, or ball arithmetic at N bits)
     region: str | None = None         # for piecewise steps: the region of the point, in words ("x > 6")
 
     def to_json(self) -> dict[str, Any]:
@@ -59,6 +62,7 @@ class Counterexample:
             "difference": self.difference,
             "lhs_exact": self.lhs_exact,
             "rhs_exact": self.rhs_exact,
+            "certificate": self.certificate,
             "region": self.region,
         }
 
@@ -97,6 +101,8 @@ class ClaimResult:
     tex: str | None = None
     readings: tuple[str | None, ...] = ()   # per step: how a LaTeX step was read (None for an expression)
     tex_notes: tuple[str, ...] = ()         # why (part of) the claim's tex was not checked
+    proved_sizes: tuple[dict[str, int], ...] = ()    # the size assignments the proof covers
+    numeric_sizes: tuple[dict[str, int], ...] = ()   # size assignments checked only numerically
 
     def finish(self, *, strict: bool, seconds: float | None = None) -> "ClaimResult":
         """Set ``ok`` (and the time taken) from the verdict, ``expect`` and ``--strict``."""
@@ -123,6 +129,8 @@ class ClaimResult:
             "step_texts": list(self.steps),
             "readings": list(self.readings) if any(self.readings) else None,
             "tex_notes": list(self.tex_notes),
+            "proved_sizes": [dict(z) for z in self.proved_sizes],
+            "numeric_sizes": [dict(z) for z in self.numeric_sizes],
             "steps": [
                 {
                     "index": s.index,

@@ -24,13 +24,25 @@ class Settings:
     timeout: float = 20.0
     strict: bool = False
     max_timeout: float | None = None   # the grader's cap: no file's own [check] timeout may exceed it
+    locked: bool = False               # a grader's pin: a file's [check] may tighten these settings, never loosen
 
     def for_file(self, check: "CheckSettings") -> "Settings":
-        """These settings with a file's own ``[check]`` table applied on top (its timeout capped)."""
+        """These settings with a file's own ``[check]`` table applied on top (its timeout capped).
+
+        When ``locked``, the file can only make the check harder: rtol/atol no wider,
+        samples no fewer, sizes only added to each dim's, a timeout no longer.
+        """
         changes: dict[str, Any] = {k: getattr(check, k) for k in ("samples", "seed", "rtol", "atol", "timeout")
                                    if getattr(check, k) is not None}
         if check.sizes:
             changes["sizes"] = {**self.sizes, **check.sizes}
+        if self.locked:
+            for key, pick in (("rtol", min), ("atol", min), ("samples", max), ("timeout", min)):
+                if key in changes:
+                    changes[key] = pick(changes[key], getattr(self, key))
+            if check.sizes:
+                changes["sizes"] = {**self.sizes, **{d: tuple(sorted({*self.sizes.get(d, ()), *n}))
+                                                     for d, n in check.sizes.items()}}
         if self.max_timeout is not None:
             changes["timeout"] = min(changes.get("timeout", self.timeout), self.max_timeout)
         return replace(self, **changes)

@@ -231,3 +231,28 @@ def test_machine_dependent_results_are_not_stored(tmp_path):
         key = cache.key(doc, 0, settings) + str(i)
         assert cache.put(key, r, settings) is stored
         assert (cache.get(key) == r) is stored
+
+
+def test_only_certified_verdicts_are_stored(tmp_path):
+    """Issue 12: numeric is no certificate, nor is a refutation without a certified witness."""
+    doc = read_text(DERIVATION, "d.toml")
+    settings = Settings()
+    cache = ResultCache(tmp_path)
+    uncertified = Counterexample({}, {}, {"x": 1.0}, (0, 0), 0.5, 0.6)
+    certified = Counterexample({}, {}, {"x": 1}, (0, 0), 0.5, 0.6,
+                               certificate="ball arithmetic at 64 bits: the difference is in [0.1 +/- 1e-19]")
+    cases = [
+        (ClaimResult("d.toml", 3, "c", Verdict.NUMERIC, ok=True, seconds=1.0), False),
+        (ClaimResult("d.toml", 3, "c", Verdict.REFUTED, counterexample=uncertified, seconds=1.0), False),
+        (ClaimResult("d.toml", 3, "c", Verdict.REFUTED, counterexample=certified, seconds=1.0), True),
+        (ClaimResult("d.toml", 3, "c", Verdict.ERROR, message="d.toml:3: unknown name 'q'", seconds=0.1), True),
+    ]
+    for i, (r, stored) in enumerate(cases):
+        key = cache.key(doc, 0, settings) + f"c{i}"
+        assert cache.put(key, r, settings) is stored
+        assert (cache.get(key) == r) is stored
+
+
+def test_the_key_covers_the_libraries_whose_numbers_decide_a_verdict():
+    from symderiv.run.cache import environment
+    assert {"python-flint", "symengine", "mpmath", "sympy", "numpy"} <= set(environment())

@@ -108,3 +108,134 @@ def test_shapes_are_compared_by_the_proof_when_every_numeric_point_overflows() -
     assert r.verdict.value == "refuted"
     assert r.diagnosis == "shape"
     assert r.counterexample.lhs_shape == (1, 1) and r.counterexample.rhs_shape == (3, 1)
+
+
+# ------------------------------------------------------------------ 4. sizes beyond the instantiated ones
+N_DIM = 'n = "dim"\nx = "scalar"'
+
+
+def test_a_claim_true_at_sizes_2_and_3_only_is_refuted_at_a_larger_size() -> None:
+    for lhs, rhs in (("n*(n+1)/2 * x", "3*(n-1) * x"), ("(n-2)*(n-3)*x", "0")):
+        r = one(claim(lhs, rhs, symbols=N_DIM))
+        assert r.verdict.value == "refuted", (lhs, r.message)
+        assert r.counterexample.sizes["n"] >= 4 and r.counterexample.exact
+        assert Fraction(r.counterexample.difference) != 0
+
+
+CAYLEY_HAMILTON_3 = """
+[symbols]
+n = "dim"
+A = "matrix(n, n)"
+
+[define]
+t1 = "trace(A)"
+t2 = "trace(A @ A)"
+t3 = "trace(A @ A @ A)"
+
+[[claim]]
+name = "Cayley-Hamilton for 3 x 3, written with traces"
+lhs = "A @ A @ A - t1 * A @ A + (t1**2 - t2) / 2 * A"
+rhs = "(t1**3 - 3 * t1 * t2 + 2 * t3) / 6 * eye(n)"
+"""
+
+
+def test_cayley_hamilton_for_3x3_is_refuted_at_4() -> None:
+    r = one(CAYLEY_HAMILTON_3)
+    assert r.verdict.value == "refuted"
+    assert r.counterexample.sizes == {"n": 4} and r.counterexample.exact
+    # ...and it is proved where it holds, with the sizes said
+    r3 = one(CAYLEY_HAMILTON_3 + "\n[check]\nsizes = { n = [2, 3] }\n")
+    assert r3.verdict.value == "refuted"        # the file's sizes never remove the larger ones
+
+
+COMMUTE = """
+[symbols]
+d = "dim"
+A = "matrix(d, d)"
+B = "matrix(d, d)"
+
+[[claim]]
+name = "commute"
+lhs = "A @ B"
+rhs = "B @ A"
+
+[check]
+sizes = { d = [1] }
+"""
+
+
+def test_a_file_cannot_narrow_the_sizes_to_1() -> None:
+    r = one(COMMUTE)
+    assert r.verdict.value == "refuted"
+    assert r.counterexample.sizes["d"] >= 2
+
+
+SOFTMAX_SHIFT = """
+[symbols]
+n = "dim"
+x = "vector(n)"
+c = "scalar"
+i = "index(n)"
+
+[[claim]]
+name = "shift"
+lhs = "softmax(x + c)"
+rhs = "softmax(x)"
+
+[[claim]]
+name = "entry"
+lhs = "softmax(x)[i]"
+rhs = "exp(x[i]) / sum(exp(x))"
+"""
+
+
+def test_proved_sizes_name_the_larger_sizes_in_every_format() -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    from symderiv.report.formats import render
+    from symderiv.results import FileResult, report_json
+    from symderiv.run.cache import claim_from_json, claim_to_json
+
+    rs = results(SOFTMAX_SHIFT)
+    for r in rs.values():
+        assert r.verdict.value == "proved"
+        assert r.proved_sizes == ({"n": 2}, {"n": 3}, {"n": 4}, {"n": 5})
+        assert r.numeric_sizes == ()
+        assert claim_from_json(json.loads(json.dumps(claim_to_json(r)))) == r
+    files = [FileResult("t.toml", "t", None, tuple(rs.values()))]
+    doc = report_json(files)
+    assert doc["results"][0]["proved_sizes"] == [{"n": 2}, {"n": 3}, {"n": 4}, {"n": 5}]
+    assert doc["results"][0]["numeric_sizes"] == []
+    assert "proved at n = 2, 3, 4, 5" in render("html", files)
+    junit = ET.fromstring(render("junit", files))
+    assert "proved at n = 2, 3, 4, 5" in junit.find(".//testcase/system-out").text
+
+
+def test_the_text_report_states_the_sizes() -> None:
+    import io
+
+    from symderiv.report.reporting import console, render
+    from symderiv.results import FileResult
+
+    rs = results(SOFTMAX_SHIFT)
+    buf = io.StringIO()
+    render([FileResult("t.toml", "t", None, tuple(rs.values()))], console(buf))
+    assert "proved at n = 2, 3, 4, 5" in buf.getvalue()
+
+
+def test_a_numeric_claim_says_where_it_was_checked() -> None:
+    r = one(claim("sqrt(x**2 + 2*x + 1)", "abs(x + 1)"))      # no dims: the one (empty) size assignment
+    assert r.verdict.value == "numeric" and r.proved_sizes == () and r.numeric_sizes == ({},)
+    r = one(claim("sqrt(v**2 + 2*v + 1)", "abs(v + 1)", symbols='n = "dim"\nv = "vector(n)"'))
+    assert r.verdict.value == "numeric" and r.proved_sizes == ()
+    assert r.numeric_sizes == ({"n": 2}, {"n": 3}, {"n": 4}, {"n": 5})
+
+
+def test_a_proof_that_needs_simplify_is_proved_at_the_sizes_it_reached() -> None:
+    # simplify proves it at 2 and 3; the exact test alone cannot at 4 and 5, which are checked numerically
+    r = one(claim("log(exp(v) + 1)", "v + log(1 + exp(-v))", symbols='n = "dim"\nv = "vector(n)"'))
+    assert r.verdict.value == "proved"
+    assert r.proved_sizes[:2] == ({"n": 2}, {"n": 3})
+    assert all(s["n"] >= 4 for s in r.numeric_sizes)
+    assert len(r.proved_sizes) + len(r.numeric_sizes) == 4

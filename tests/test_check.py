@@ -269,9 +269,10 @@ def test_main_without_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[
 def test_no_strict_overrides_config_and_jobs_zero_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.symderiv]\nstrict = true\npaths = ["d"]\n')
     (tmp_path / "d").mkdir()
-    # true where both sides are defined (x > 0), but not provable for a real x: numeric
+    # true wherever the earlier step is defined (x > 0), but not provable for a real x: numeric
+    # (the other way round, log(x**2) then 2*log(x), is refuted: the later step is undefined for x < 0)
     (tmp_path / "d" / "n.toml").write_text(
-        '[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "log(x**2)"\nrhs = "2*log(x)"\n')
+        '[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "2*log(x)"\nrhs = "log(x**2)"\n')
     strict = run_cli(["check", "--format", "json"], cwd=tmp_path)
     assert json.loads(strict.stdout)["results"][0]["verdict"] == "numeric"
     assert strict.returncode == 1

@@ -181,3 +181,69 @@ def test_a_bad_flag_value_is_a_usage_error(project: Path, capsys: pytest.Capture
     derivation(project, QUICK)
     assert main(["check", "--rtol", "-1", "d.toml"]) == 2
     assert "rtol must not be negative" in capsys.readouterr().err
+
+
+# issue 12: a grader's settings marked locked cannot be loosened by a file's [check]
+WIDE = """
+[symbols]
+x = "scalar"
+d = "dim"
+
+[[claim]]
+name = "five percent off"
+lhs  = "sigma(x) * (1 + x**2 / 10**30)"
+rhs  = "sigma(x)"
+
+[check]
+rtol = 0.1
+atol = 0.1
+samples = 1
+timeout = 900
+sizes = { d = [1] }
+"""
+
+
+def test_locked_settings_cannot_be_loosened_by_the_file() -> None:
+    from symderiv.language.reading import read_text
+    from symderiv.settings import Settings
+
+    doc = read_text(WIDE, "w.toml")
+    pinned = Settings(sizes={"d": (2, 3)}, samples=20, rtol=1e-6, atol=1e-9, timeout=20.0, locked=True)
+    s = pinned.for_file(doc.check)
+    assert (s.rtol, s.atol, s.samples, s.timeout) == (1e-6, 1e-9, 20, 20.0)
+    assert s.sizes["d"] == (1, 2, 3)                 # sizes are only added
+    tighter = read_text(WIDE.replace("rtol = 0.1", "rtol = 1e-9").replace("samples = 1", "samples = 50"), "w.toml")
+    s = pinned.for_file(tighter.check)
+    assert (s.rtol, s.samples) == (1e-9, 50)         # tightening is allowed
+    loose = Settings(rtol=1e-6, samples=20, locked=False).for_file(doc.check)
+    assert (loose.rtol, loose.samples, loose.sizes["d"]) == (0.1, 1, (1,))   # unlocked: the file decides
+
+
+def test_locked_in_config_and_on_the_command_line(project: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import symderiv.run.runner as runner
+    seen: list = []
+    original = runner.plan
+
+    def spy(paths, settings):  # type: ignore[no-untyped-def]
+        docs, tasks = original(paths, settings)
+        seen.append([t.settings for t in tasks])
+        return docs, tasks
+
+    monkeypatch.setattr(runner, "plan", spy)
+    derivation(project, WIDE.replace("timeout = 900", "timeout = 5"))
+    configure(project, "locked = true\nrtol = 1e-6")
+    run_json(capsys, "d.toml")
+    assert seen[-1][0].rtol == 1e-6 and seen[-1][0].locked
+    configure(project, "rtol = 1e-6")
+    run_json(capsys, "d.toml")
+    assert seen[-1][0].rtol == 0.1
+    run_json(capsys, "--locked", "--samples", "7", "d.toml")
+    assert seen[-1][0].rtol == 1e-6 and seen[-1][0].samples == 7 and seen[-1][0].timeout == 5
+
+
+def test_locked_must_be_true_or_false(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    derivation(project, QUICK)
+    configure(project, 'locked = "yes"')
+    assert main(["check", "--no-cache", "d.toml"]) == 2
+    assert "locked must be true or false" in capsys.readouterr().err

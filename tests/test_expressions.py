@@ -240,6 +240,7 @@ rhs = "1 + sum(log(s))"
         "sqrt(v^2) = v only for positive v": ("sqrt(v**2)", "v"),
         "log exp of a positive matrix": ("exp(log(P))", "P"),
     })
+    assert results(text)["multi-line, wrong"].steps[0] == "sum(log(s)) - 1"     # one line in every report
     assert verdicts(text) == {"multi-line": "proved", "multi-line, wrong": "refuted",
                               "sqrt(s^2) = s for positive s": "proved",
                               "sqrt(v^2) = v only for positive v": "refuted", "log exp of a positive matrix": "proved"}
@@ -274,6 +275,8 @@ k = "vector(d)"
     ("tarce(A)", "unknown function 'tarce'; did you mean 'trace'?"),
     ("sigmod(x)", "did you mean 'sigmoid'?"),
     ("numpy.linalg.inv(A)", "write inv(x)"),
+    ("A.T() @ A", "the transpose already, without parentheses: write A.T, not A.T()"),
+    ("A.transpose()", "the transpose is written x.T"),
 ])
 def test_friendly_errors(lhs: str, needle: str) -> None:
     text = '[symbols]\nn = "dim"\nx = "scalar"\nA = "matrix(n, n)"\n' + claims({"c": (lhs, "x")})

@@ -41,8 +41,40 @@ class TooManyRegions(Exception):
     pass
 
 
+def _nodes(exprs: Iterable[sp.Basic]) -> Iterable[sp.Basic]:
+    """Every distinct node of the expressions once (a DAG walk: shared pieces are not walked again)."""
+    seen: set[int] = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        if not e.is_Atom:
+            stack.extend(e.args)
+
+
 def has_pieces(e: Any) -> bool:
-    return isinstance(e, sp.Basic) and e.has(Step, *NATIVE)
+    return isinstance(e, sp.Basic) and any(isinstance(n, (Step, *NATIVE)) for n in _nodes([e]))
+
+
+def _replace(exprs: tuple[sp.Basic, ...], old: sp.Basic, new: sp.Basic) -> tuple[sp.Basic, ...]:
+    """``old`` replaced by ``new`` in every expression, each shared piece rebuilt once."""
+    memo: dict[int, sp.Basic] = {}
+
+    def go(e: sp.Basic) -> sp.Basic:
+        if e == old:
+            return new
+        if e.is_Atom:
+            return e
+        hit = memo.get(id(e))
+        if hit is None:
+            args = [go(a) for a in e.args]
+            hit = e if all(x is y for x, y in zip(args, e.args)) else e.func(*args)
+            memo[id(e)] = hit
+        return hit
+    return tuple(go(e) for e in exprs)
 
 
 @dataclass(frozen=True)
@@ -54,10 +86,9 @@ class Leaf:
 
 
 def _innermost(exprs: Iterable[sp.Basic]) -> list[sp.Basic]:
-    found: set[sp.Basic] = set()
-    for e in exprs:
-        found |= {s for s in e.atoms(Step) if not s.args[0].has(Step)}
-    return sorted(found, key=sp.default_sort_key)
+    steps = {n for n in _nodes(exprs) if isinstance(n, Step)}
+    inner = {s for s in steps if not any(isinstance(n, Step) for n in _nodes(s.args))}
+    return sorted(inner, key=sp.default_sort_key)
 
 
 def leaves(exprs: list[sp.Basic], limit: int | None = None, strict: bool = True) -> list[Leaf]:
@@ -84,7 +115,7 @@ def leaves(exprs: list[sp.Basic], limit: int | None = None, strict: bool = True)
             if ok is False:
                 continue
             value = sp.Integer(1 if sign > 0 else 0)
-            stack.append((tuple(e.xreplace({s: value}) for e in es), c, ok, p if p else point))
+            stack.append((_replace(es, s, value), c, ok, p if p else point))
     return out
 
 
@@ -96,7 +127,7 @@ class CaseProof:
     methods: frozenset[str] = frozenset()
 
 
-def prove_by_cases(diff: sp.Basic, prover: Any, limit: int | None = None) -> CaseProof:
+def prove_by_cases(diff: sp.Basic, prover: Any, limit: int | None = None, use_simplify: bool = True) -> CaseProof:
     limit = MAX_REGIONS if limit is None else limit
     e = to_steps(diff)
     try:
@@ -109,7 +140,7 @@ def prove_by_cases(diff: sp.Basic, prover: Any, limit: int | None = None) -> Cas
     for leaf, zero in zip(found, shown):
         if zero:
             continue
-        d = prover.decide(leaf.exprs[0])
+        d = prover.decide(leaf.exprs[0], use_simplify=use_simplify)
         if d.status == "zero":
             methods.add(d.method or "identical")
             continue
@@ -198,7 +229,7 @@ def region_at(a: sp.Basic, b: sp.Basic, subs: dict[sp.Basic, sp.Basic]) -> str |
         if sign == 0:
             return None
         conds.append((u, sign))
-        e = e.xreplace({s: sp.Integer(1 if sign > 0 else 0)})
+        e = _replace((e,), s, sp.Integer(1 if sign > 0 else 0))[0]
     return words(conds) if conds else None
 
 

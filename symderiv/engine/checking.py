@@ -8,26 +8,24 @@ still gets the verdict it has earned.
 """
 from __future__ import annotations
 
-import itertools
 import time
-from fractions import Fraction
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 import numpy as np
-import sympy as sp
 
 from . import numeric
 from .arrays import evaluator as symbolic_evaluator
 from ..settings import Settings
-from .diagnosing import diagnose, differs_at, exact_values, power_hint
+from .certify import PRECISIONS, Certifier, exact_point, random_points
+from .diagnosing import diagnose, exact_values, power_hint
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
 from .parametric import SizeBuild
-from .proving import Prover, Unsupported
-from .nonzero import Witness, rational_witness
-from .arrays import free_symbols
+from .proving import OutOfTime, Prover, budget
+from .sizes import extension_assignments, note_checked, sampled_instances, scope
+from .nonzero import nonzero_counterexample
 from .texcheck import check_tex, readings
 from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
 from .cases import has_pieces, prove_by_cases, witness
@@ -35,6 +33,9 @@ from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
 SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
+MAX_CANDIDATES = 4       # numeric disagreements offered to the certifier per pair (each may cost 4 precisions)
+RANDOM_PER_INSTANCE = 1  # every instance gets random points beyond the fixed simple ones
+SEARCH_POINTS = 6        # random points per instance in the witness search for an undecided pair
 
 
 class ClaimError(Exception):
@@ -51,12 +52,14 @@ class _Pair:
     shape: bool = False
     open_points: bool = False            # numeric found at least one point in the domain
     proved_sizes: list[dict[str, int]] = field(default_factory=list)
+    numeric_sizes: list[dict[str, int]] = field(default_factory=list)   # where some numeric point agreed
     methods: set[str] = field(default_factory=set)
     undecided: str | None = None         # why the proof stopped
     diagnosis: tuple[str | None, str | None] = (None, None)
     symbolic_done: bool = False
     diagnosed: bool = False
     where: tuple[Instance, numeric.Point | None] | None = None   # the counterexample's instance (and point)
+    candidates: int = 0                  # points offered to the certifier
     hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
 
 
@@ -123,11 +126,18 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     ctx = _Context(program, nodes, spec, settings, where)
 
     # 1. the numeric spot check, smallest sizes first
-    for _, insts in plan:
-        per_instance = max(numeric.SIMPLE_PATTERNS, -(-settings.samples // len(insts)))
+    for sizes, insts in plan:
+        before = [p.samples for p in pairs]
+        per_instance = max(numeric.SIMPLE_PATTERNS + RANDOM_PER_INSTANCE, -(-settings.samples // len(insts)))
         for inst in insts:
             ctx.numeric(inst, pairs, per_instance)
+        note_checked(pairs, before, sizes)
     yield _result(base, pairs, start, provisional=True)
+    if ctx.pieces:      # then a point inside every region the branch conditions allow: far breakpoints too
+        for _, insts in plan:
+            for inst in insts:
+                ctx.numeric(inst, pairs, 0, regions=True)
+        yield _result(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
     if ctx.diagnose_first(pairs, plan, used):
@@ -145,10 +155,27 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
         yield _result(base, pairs, start, provisional=True)
-    # 4. a step refuted only by the proof (a constant difference) is diagnosed now
-    ctx.diagnose_first(pairs, plan, used)
+    # 3a. a certified witness for every pair the proof left undecided, at random points of every instance
+    for _, insts in plan:
+        for inst in insts:
+            todo = [p for p in pairs if p.undecided and not p.refuted]
+            left = settings.timeout - (time.monotonic() - start) - 1.0
+            if not todo or left <= 0:
+                break
+            ctx.search(inst, todo, left)
     for p in pairs:
         p.symbolic_done = True
+    if not any(p.refuted or p.shape for p in pairs):
+        yield replace(_result(base, pairs, start, provisional=False),    # what stands if the larger sizes do not finish
+                      message="proved at the sizes listed; the check at larger sizes did not finish in the time limit")
+    # 3b. beyond the instantiated sizes: exact and randomized, index values sampled (see sizes.py)
+    for sizes in extension_assignments(used, program, nodes, assignments):
+        if any(p.refuted or p.shape for p in pairs):
+            break
+        if ctx.extend(sizes, pairs, used, start):
+            yield _result(base, pairs, start, provisional=False)
+    # 4. a step refuted only by the proof (a constant difference) is diagnosed now
+    ctx.diagnose_first(pairs, plan + ctx.extended, used)
     yield _result(base, pairs, start, provisional=False)
 
 
@@ -156,7 +183,35 @@ class _Context:
     def __init__(self, program: Program, nodes: list[Node], spec: ClaimSpec, settings: Settings, where: str) -> None:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
+        self.certifiers: dict[int, Certifier] = {}
         self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
+        self.extended: list[tuple[dict[str, int], list[Instance]]] = []
+
+    def extend(self, sizes: dict[str, int], pairs: list[_Pair], used: set[str], start: float) -> bool:
+        """One larger size assignment at a sampled instance: exact for the pairs proved so far, numeric for
+        the rest and for any the exact test does not settle; False when the sizes do not fit the claim."""
+        try:
+            (inst,) = sampled_instances(used, self.program, sizes)
+        except ShapeError:
+            return False
+        proved = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
+        unproved = [p for p in pairs if not (p.refuted or p.shape) and p.undecided]
+        try:
+            self.prove(inst, proved, start, exact_only=True)
+            failed = [p for p in proved if p.undecided]
+            for p in failed:
+                p.undecided = None       # the proof at the instantiated sizes stands; these sizes are numeric only
+            spot = failed + unproved
+            before = [p.samples for p in spot]
+            self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2)
+        except ClaimError:
+            return False
+        note_checked(spot, before, sizes)
+        for p in proved:
+            if not (p.refuted or p.shape) and p not in failed:
+                p.proved_sizes.append(sizes)
+        self.extended.append((sizes, [inst]))
+        return True
 
     def diagnose_first(self, pairs: list[_Pair], plan: list[tuple[dict[str, int], list[Instance]]],
                        used: set[str]) -> bool:
@@ -171,7 +226,7 @@ class _Context:
         first.hint = power_hint(self.program, self.nodes[first.k - 1], self.nodes[first.k], used, insts[0])
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
-                                         *first.where, first.refuted)
+                                         *first.where, first.refuted, certifier=self.certifier(first.k))
             if self.pieces:
                 first.refuted = with_region(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                             first.where[0], first.refuted)
@@ -181,12 +236,11 @@ class _Context:
         at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""
         return ClaimError(f"{self.where}: step {k} ({_short(self.spec.steps[k])}): {e}{at}")
 
-    def numeric(self, inst: Instance, pairs: list[_Pair], count: int) -> None:
+    def numeric(self, inst: Instance, pairs: list[_Pair], count: int, regions: bool = False) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
-        points: Iterable[numeric.Point] = numeric.sample_points(self.program, used, inst, count, s.seed)
-        if self.pieces:      # a point inside every region the branch conditions allow, far breakpoints too
-            points = itertools.chain(points, region_samples(self.program, self.nodes, used, inst))
+        points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
+                                           else numeric.sample_points(self.program, used, inst, count, s.seed))
         for point in points:
             values: list[np.ndarray | None] = []
             for k, node in enumerate(self.nodes):
@@ -206,27 +260,62 @@ class _Context:
                                                lhs_shape=a.shape, rhs_shape=b.shape)
                     continue
                 if not numeric.finite(a, b):
+                    if numeric.finite(a):
+                        self.certify(p, inst, point)      # the later step undefined where the earlier is not?
                     continue
                 p.open_points = True
                 entry = numeric.first_difference(a, b, s.rtol, s.atol)
                 if entry is None:
                     p.samples += 1
                     continue
-                sure = numeric.confirmed(self.program, self.nodes[p.k - 1], self.nodes[p.k], inst, point,
-                                         s.rtol, s.atol)
-                if sure is None:
-                    continue
-                if differs_at(self.program, self.nodes[p.k - 1], self.nodes[p.k], used, inst, point) is False:
-                    continue      # equal at this point when evaluated exactly: finite differences lost precision
-                va, vb = sure
-                entry = numeric.first_difference(va, vb, s.rtol, s.atol) or entry
-                p.refuted = Counterexample(dict(inst.sizes), _indices(inst), point.describe(), entry,
-                                           float(va[entry]), float(vb[entry]), exact=False,
-                                           difference=repr(float(vb[entry] - va[entry])))
-                p.where = (inst, point)
+                if numeric.confirmed(self.program, self.nodes[p.k - 1], self.nodes[p.k], inst, point,
+                                     s.rtol, s.atol) is not None:
+                    self.certify(p, inst, point)   # a candidate only: refuted when certified there
 
-    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None) -> None:
-        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values."""
+    def certify(self, p: _Pair, inst: Instance, point: numeric.Point | dict[str, np.ndarray],
+                max_bits: int = PRECISIONS[-1], limited: bool = True) -> bool:
+        """Refute the pair at this point when a certified witness is found there (see ``certify``).
+
+        ``limited``: a numeric disagreement, of which at most MAX_CANDIDATES per pair are tried.
+        """
+        if limited:
+            if p.candidates >= MAX_CANDIDATES:
+                return False
+            p.candidates += 1
+        exact = exact_point(point) if isinstance(point, numeric.Point) else point
+        w = self.certifier(p.k).at(inst, exact, max_bits)
+        if w is None:
+            return False
+        p.refuted = w.counterexample(inst)
+        p.where = (inst, numeric.Point({n: a.astype(float) for n, a in w.point.items()}, w.point))
+        if w.undefined is not None:
+            p.diagnosis = ("domain", f"it is undefined where the step before is defined: it takes the {w.undefined}")
+            p.diagnosed = True
+        return True
+
+    def certifier(self, k: int) -> Certifier:
+        if k not in self.certifiers:
+            self.certifiers[k] = Certifier(self.program, self.nodes[k - 1], self.nodes[k],
+                                           self.program.names_used(self.nodes))
+        return self.certifiers[k]
+
+    def search(self, inst: Instance, pairs: list[_Pair], seconds: float) -> None:
+        """Look for certified witnesses at seeded random points of spread magnitudes (for undecided pairs)."""
+        used = self.program.names_used(self.nodes)
+        points = random_points(self.program, used, inst, self.settings.seed, SEARCH_POINTS)
+        try:
+            with budget(seconds):
+                for n, point in enumerate(points):
+                    for p in pairs:
+                        if not p.refuted:
+                            self.certify(p, inst, point, PRECISIONS[-1] if n < 2 else PRECISIONS[1], limited=False)
+        except OutOfTime:
+            pass
+
+    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None,
+              exact_only: bool = False) -> None:
+        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
+        ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
         used = self.program.names_used(self.nodes)
         direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
@@ -239,12 +328,16 @@ class _Context:
 
         def value(k: int) -> np.ndarray:
             if k not in cache:
-                got = shared.value(k, inst) if shared is not None else None
-                if got is None:
-                    try:
+                try:
+                    got = shared.value(k, inst) if shared is not None else None
+                    if got is None:
                         got = direct_ev().value(self.nodes[k])
-                    except ShapeError as e:
-                        raise self.located(k, inst, e) from None
+                except ShapeError as e:
+                    raise self.located(k, inst, e) from None
+                except (ValueError, TypeError, ArithmeticError) as e:   # e.g. relu of the complex log(-3)
+                    raise self.located(k, inst, ValueError(
+                        f"is not a real number wherever it is defined ({e}); "
+                        "is there a log or sqrt of a negative constant?")) from None
                 cache[k] = got
             return cache[k]
 
@@ -263,23 +356,32 @@ class _Context:
                     p.methods.add("identical" if diff == 0 else "exact evaluation")
                     continue
                 if self.pieces and has_pieces(diff):
-                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff):
+                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff, exact_only):
                         continue
                     if p.refuted or p.undecided:
                         break
-                d = self.prover.decide(diff)
+                d = self.prover.decide(diff, use_simplify=not exact_only)
                 if d.status == "zero":
                     p.methods.add(d.method or "identical")
                     continue
+                if d.status == "constant" and d.constant.is_real is not True:
+                    for k, v in ((p.k - 1, a[idx]), (p.k, b[idx])):
+                        if v.is_number and v.is_real is not True:
+                            raise self.located(k, inst, ValueError(
+                                f"is not a real number ({_clip(str(v), 80)}); "
+                                "is there a log or sqrt of a negative constant?"))
+                    p.undecided = f"entry {idx} of the difference at {inst.describe()} is not a real number"
+                    break
                 if d.status == "constant":
                     p.refuted = Counterexample(
                         dict(inst.sizes), _indices(inst), {}, (int(idx[0]), int(idx[1])),
-                        _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant))
+                        _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant),
+                        certificate=f"exact: the difference is the constant {d.constant}")
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
-                elif (w := self.witness(direct_ev(), a[idx], b[idx], diff)) is not None:
-                    p.refuted = _exact_counterexample(inst, idx, w, direct_ev().env)
-                    p.where = (inst, None)
+                elif (cex := nonzero_counterexample(self.prover.atoms, direct_ev().env, inst, idx, a[idx], b[idx],
+                                                    diff)) is not None:
+                    p.refuted, p.where = cex, (inst, None)
                     p.methods.add("exact evaluation")
                 else:
                     p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
@@ -287,9 +389,13 @@ class _Context:
                 break
 
 
-    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any) -> bool:
+    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any,
+                 exact_only: bool = False) -> bool:
         """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
-        outcome = prove_by_cases(diff, self.prover)
+        try:
+            outcome = prove_by_cases(diff, self.prover, use_simplify=not exact_only)
+        except RecursionError:
+            return False
         if outcome.status == "zero":
             p.methods |= outcome.methods or {"identical"}
             return True
@@ -300,17 +406,14 @@ class _Context:
         found = witness(a, b, outcome.open, self.settings.seed)
         if found is not None:
             used = self.program.names_used(self.nodes)
-            p.refuted = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
-            p.where = (inst, point_of(self.program, used, inst, found))
+            cex = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
+            point = point_of(self.program, used, inst, found)
+            sure = self.certifier(p.k).at(inst, exact_point(point))     # refuted only where certified
+            if sure is not None and sure.undefined is None:
+                p.refuted = replace(cex, certificate=sure.counterexample(inst).certificate)
+                p.where = (inst, point)
         return False
 
-    def witness(self, ev: Any, lhs: Any, rhs: Any, diff: Any) -> Witness | None:
-        """An exact rational point where a rational difference is nonzero (see ``nonzero``)."""
-        try:
-            form = self.prover.atoms.rational(diff)
-        except (Unsupported, RecursionError):
-            return None
-        return rational_witness(form, lhs, rhs, list(free_symbols(ev.env)))
 
 
 def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:
@@ -318,25 +421,6 @@ def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[in
     if p.refuted is None:
         p.refuted = Counterexample(dict(inst.sizes), _indices(inst), {}, None, None, None,
                                    lhs_shape=lhs, rhs_shape=rhs)
-
-
-def _exact_counterexample(inst: Instance, idx: tuple[int, ...], w: Witness, env: dict[str, np.ndarray]
-                          ) -> Counterexample:
-    arrays: dict[str, np.ndarray] = {}
-    for name, arr in env.items():
-        out = np.empty(arr.shape, dtype=object)
-        for pos in np.ndindex(arr.shape):
-            e = arr[pos]
-            out[pos] = w.values.get(e, Fraction(0)) if not isinstance(e, (int, Fraction)) else Fraction(e)
-            if getattr(e, "is_Rational", False):
-                out[pos] = Fraction(int(e.p), int(e.q))
-        arrays[name] = out
-    lhs, rhs = str(w.lhs), str(w.rhs)
-    short = len(lhs) <= 200 and len(rhs) <= 200
-    return Counterexample(dict(inst.sizes), _indices(inst), numeric.Point({}, arrays).describe(),
-                          (int(idx[0]), int(idx[1])), float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True,
-                          difference=f"{w.gap.numerator}" if w.gap.denominator == 1 else f"{w.gap.numerator}/{w.gap.denominator}",
-                          lhs_exact=lhs if short else None, rhs_exact=rhs if short else None)
 
 
 def _indices(inst: Instance) -> dict[str, Any]:
@@ -377,7 +461,10 @@ def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bo
     if failed is None:
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
+    proved_sizes, numeric_sizes = ((), ()) if verdict not in (Verdict.PROVED, Verdict.NUMERIC) else scope(
+        [p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs], verdict is Verdict.PROVED)
     return replace(base, verdict=verdict, failed_step=failed.index if failed else None,
+                   proved_sizes=proved_sizes, numeric_sizes=numeric_sizes,
                    diagnosis=failed.diagnosis if failed else None,
                    counterexample=failed.counterexample if failed else None,
                    message=message, step_results=tuple(steps), seconds=time.monotonic() - start)

@@ -16,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -32,6 +32,9 @@ from ..language.reading import POSITIVE_KINDS, REAL_KINDS
 from .factors import ratio, symbolic_factor
 from .proving import OutOfTime, Prover, Unsupported, budget
 from ..results import Counterexample
+
+if TYPE_CHECKING:
+    from .certify import Certifier
 
 
 def _all_zero(prover: Prover, arr: np.ndarray) -> bool:
@@ -172,7 +175,8 @@ MAX_SEARCH_NODES = 2_000   # steps larger than this (as trees) keep the numeric 
 
 
 def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance | None,
-                 point: Point | None, cex: Counterexample, limit: int = 200) -> Counterexample:
+                 point: Point | None, cex: Counterexample, limit: int = 200,
+                 certifier: "Certifier | None" = None) -> Counterexample:
     """The counterexample at the simplest point where the two steps provably differ, with exact values.
 
     Simple points are tried first (zeros, ones, 1 2 3 ..., alternating signs, ...;
@@ -180,8 +184,9 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
     when it was a simple rational one), all at ``inst`` (the instance of the
     counterexample).  A point is used only when both values there are finite
     real numbers and their difference is a nonzero rational, or a number shown
-    nonzero to 30 digits; a point whose values are both rational (checkable by
-    hand) wins at once.  Values are shown simplified when SymPy manages that
+    nonzero to 30 digits, and (with a ``certifier``) a certified witness is found
+    there, away from kinks and poles; a point whose values are both rational
+    (checkable by hand) wins at once.  Values are shown simplified when SymPy manages that
     quickly.  Without any such point, ``cex`` is returned unchanged.
     """
     if inst is None or cex.lhs_shape is not None:
@@ -207,6 +212,12 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
             except OutOfTime:
                 break
             if w is not None and (best is None or w.score < best.score):
+                if certifier is not None:
+                    proof = certifier.at(inst, cand)
+                    if proof is None or proof.undefined is not None:
+                        continue
+                    w = replace(w, certificate=("exact: both values are rational" if w.rational
+                                                else proof.counterexample(inst).certificate))
                 best = w
                 if w.rational:
                     break
@@ -220,7 +231,8 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
     return replace(cex, point=Point({}, best.point).describe(), entry=best.entry,
                    lhs=float(sp.N(best.lhs, 17)), rhs=float(sp.N(best.rhs, 17)), exact=exact,
                    lhs_exact=lhs_text if exact else None, rhs_exact=rhs_text if exact else None,
-                   difference=str(gap) if gap.is_Rational else repr(float(sp.N(gap, 17))))
+                   difference=str(gap) if gap.is_Rational else repr(float(sp.N(gap, 17))),
+                   certificate=best.certificate if best.certificate is not None else cex.certificate)
 
 
 def _tree_size(exprs: list[Any], cap: int) -> int:
@@ -246,6 +258,7 @@ class _Witness:
     gap: Any
     rational: bool
     score: tuple[int, int, int]
+    certificate: str | None = None
 
 
 # simple values for every entry of an array: (name, values for n entries, allowed for positive symbols)

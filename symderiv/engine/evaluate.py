@@ -5,12 +5,11 @@ explicit SymPy arrays, the numeric backend (``symderiv.numeric``) gives floats.
 Values are always 2-D numpy arrays; a scalar is 1 x 1.  Shapes follow the format
 exactly (elementwise operators need equal shapes or a 1 x 1 operand; ``@`` needs
 matching inner sizes) and a violation is a ``ShapeError`` naming the operator and
-both shapes.  ``Program`` holds a document's parsed defines; ``instantiations``
-enumerates the sizes and index values a claim must be checked at.
+both shapes.  ``Program`` holds a document's parsed defines; ``instances`` (re-exported
+here) enumerates the sizes and index values a claim must be checked at.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 from typing import Any, Iterator, Protocol
 
@@ -25,10 +24,8 @@ from ..language.latex import Scope, is_latex, read_latex
 from ..language.reading import Document, SymbolDecl
 from ..language.shapes import ShapeScope
 
-MAX_DIM = 512
-MAX_ENTRIES = 65_536
-MAX_INSTANCES = 4_096
-DEFAULT_SIZES = (2, 3)
+from .instances import (DEFAULT_SIZES, MAX_DIM, MAX_ENTRIES, MAX_INSTANCES, Instance, instances,  # noqa: F401
+                        shape_of, size_assignments)
 
 
 class Backend(Protocol):
@@ -164,67 +161,6 @@ def _all_names(n: Node) -> set[str]:
     return set(_names(n))
 
 
-# ---------------------------------------------------------------- instantiation
-@dataclass(frozen=True)
-class Instance:
-    sizes: dict[str, int]
-    indices: dict[str, Any]      # index symbol -> int; onehot_rows symbol -> tuple of row labels
-
-    def describe(self) -> str:
-        parts = [f"{k}={v}" for k, v in {**self.sizes, **self.indices}.items()]
-        return ", ".join(parts) if parts else "no sizes"
-
-
-def shape_of(decl: SymbolDecl, sizes: dict[str, int]) -> tuple[int, int]:
-    dims = [d if isinstance(d, int) else sizes[d] for d in decl.dims]
-    if decl.kind in ("vector", "positive_vector"):
-        return (dims[0], 1)
-    if decl.kind in ("matrix", "onehot_rows", "positive_matrix"):
-        return (dims[0], dims[1])
-    return (1, 1)
-
-
-def size_assignments(used: set[str], program: Program, configured: dict[str, tuple[int, ...]]
-                     ) -> list[dict[str, int]]:
-    dims = sorted(n for n in used if program.symbols[n].kind == "dim")
-    choices = [configured.get(d, DEFAULT_SIZES) for d in dims]
-    for d, c in zip(dims, choices):
-        if max(c) > MAX_DIM:
-            raise ShapeError(f"size {max(c)} for {d!r} is too large (the limit is {MAX_DIM})")
-    combos = [dict(zip(dims, vals)) for vals in itertools.product(*choices)]
-    if len(combos) > MAX_INSTANCES:
-        raise ShapeError(f"{len(combos)} size combinations are too many (the limit is {MAX_INSTANCES})")
-    return sorted(combos, key=lambda c: (sum(c.values()), tuple(c.values())))
-
-
-def instances(used: set[str], program: Program, sizes: dict[str, int]) -> list[Instance]:
-    """Every value of every index (and one-hot label) symbol the claim uses, at these sizes."""
-    for name in used:
-        decl = program.symbols[name]
-        if decl.kind not in ("dim", "index"):
-            r, c = shape_of(decl, sizes)
-            if r * c > MAX_ENTRIES:
-                raise ShapeError(f"{name!r} would have {r * c} entries at {sizes} (the limit is {MAX_ENTRIES})")
-    names = sorted(n for n in used if program.symbols[n].kind in ("index", "onehot_rows"))
-    ranges: list[list[Any]] = []
-    for n in names:
-        decl = program.symbols[n]
-        r, c = shape_of(decl, sizes)
-        if decl.kind == "index":
-            bound = decl.dims[0] if isinstance(decl.dims[0], int) else sizes[decl.dims[0]]
-            ranges.append(list(range(bound)))
-        else:
-            if c ** r > MAX_INSTANCES:
-                raise ShapeError(f"{n!r} has {c}^{r} label combinations (the limit is {MAX_INSTANCES})")
-            ranges.append(list(itertools.product(range(c), repeat=r)))
-    total = 1
-    for r in ranges:
-        total *= len(r)
-    if total > MAX_INSTANCES:
-        raise ShapeError(f"{total} index combinations are too many (the limit is {MAX_INSTANCES})")
-    return [Instance(dict(sizes), dict(zip(names, vals))) for vals in itertools.product(*ranges)]
-
-
 # ---------------------------------------------------------------- the evaluator
 def _check_entries(what: str, shape: tuple[int, int]) -> None:
     """Every value has at most MAX_ENTRIES entries: ``ones(10000, 10000)`` is an error, not 800 MB."""
@@ -254,7 +190,11 @@ class Evaluator:
         self.hints: list[str] = []
 
     def with_env(self, env: dict[str, np.ndarray]) -> "Evaluator":
-        return Evaluator(self.B, self.program, env, self.inst, self.fixed, self.params)
+        return type(self)(self.B, self.program, env, self.inst, self.fixed, self.params)
+
+    def implementation(self, f: Any) -> Any:
+        """The definition of a table function this evaluator uses (``certify`` supplies its own for a few)."""
+        return f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
 
     def _mixed(self, items: tuple[Any, ...], kinds: tuple[str, ...] | None, rebuild: Any) -> np.ndarray | None:
         """When an item (of kind "i" when ``kinds`` is given) is a parameter index: the sum over its
@@ -374,7 +314,7 @@ class Evaluator:
                 shapes.append(v)
         shape = f.shape(*shapes)
         _check_entries(f"{n.fn}()", shape)
-        impl = f.symbolic if getattr(self.B, "symbolic", False) else f.numeric
+        impl = self.implementation(f)
         out = impl(self.B, *values)
         if out.shape != shape:
             raise ShapeError(f"{n.fn}: internal shape rule gave {shape}, definition gave {out.shape}")
@@ -398,7 +338,8 @@ class Evaluator:
         value = self.name(n.var)
         fresh = getattr(self.B, "fresh", None)
         pinned = fresh(n.var, value.shape) if fresh is not None else value.copy()
-        sub = Evaluator(self.B, self.program, {**self.env, n.var: pinned}, self.inst, self.fixed | {n.var}, self.params)
+        sub = type(self)(self.B, self.program, {**self.env, n.var: pinned}, self.inst, self.fixed | {n.var},
+                         self.params)
         sub.memo = {k: v for k, v in self.memo.items() if not depends_on(self.program, k, n.var)}
         out = sub.calculus(n)
         self.hints.extend(h for h in sub.hints if h not in self.hints)

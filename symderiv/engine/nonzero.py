@@ -17,10 +17,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from . import exact
+from .arrays import free_symbols
+from .atoms import Atoms
+from .evaluate import Instance
 from .exact import Unsupported, ZeroDenominator, compile_program
+from .numeric import Point
+from ..results import Counterexample
 
 TRIES = 40
 
@@ -112,3 +118,31 @@ def _off_kinks(e: sp.Basic, subs: dict[Any, Any]) -> bool:
         if not n.is_Float or abs(n) < 1e-25:
             return False
     return True
+
+
+def nonzero_counterexample(atoms: Atoms, env: dict[str, np.ndarray], inst: Instance, idx: tuple[int, ...],
+                           lhs: sp.Basic, rhs: sp.Basic, diff: sp.Basic) -> Counterexample | None:
+    """The exact counterexample for entry ``idx`` when its difference ``diff`` = rhs - lhs is a rational
+    function of the claim's symbols and nonzero at some rational point; None otherwise."""
+    try:
+        form = atoms.rational(diff)
+    except (Unsupported, RecursionError):
+        return None
+    w = rational_witness(form, lhs, rhs, list(free_symbols(env)))
+    if w is None:
+        return None
+    arrays: dict[str, np.ndarray] = {}
+    for name, arr in env.items():
+        out = np.empty(arr.shape, dtype=object)
+        for pos in np.ndindex(arr.shape):
+            e = arr[pos]
+            out[pos] = Fraction(int(e.p), int(e.q)) if getattr(e, "is_Rational", False) else w.values.get(e, Fraction(0))
+        arrays[name] = out
+    a, b = str(w.lhs), str(w.rhs)
+    short = len(a) <= 200 and len(b) <= 200
+    gap = str(w.gap.numerator) if w.gap.denominator == 1 else f"{w.gap.numerator}/{w.gap.denominator}"
+    indices = {k: (list(v) if isinstance(v, tuple) else v) for k, v in inst.indices.items()}
+    return Counterexample(dict(inst.sizes), indices, Point({}, arrays).describe(), (int(idx[0]), int(idx[1])),
+                          float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True, difference=gap,
+                          lhs_exact=a if short else None, rhs_exact=b if short else None,
+                          certificate="exact: the difference is a rational function, nonzero at this rational point")

@@ -3,9 +3,11 @@
 ``diff``/``grad``/``jacobian`` are computed here by central finite differences of
 the *undifferentiated* expression, never from SymPy's derivative, so a bug in the
 symbolic path cannot confirm itself.  Points come simplest first (small integers
-and halves, so a counterexample can be checked by hand), then random.  A point
-where either side is not finite (log of a negative, overflow) is outside the
-domain and is skipped.
+and halves, so a counterexample can be checked by hand), then random exact rationals
+of spread magnitudes (near 0, in [-2, 2], up to 20).  A point where either side is
+not finite (log of a negative, overflow, f itself at the centre of a finite
+difference) is outside the domain and is skipped.  A disagreement found here is a
+candidate only: ``certify`` decides whether it refutes.
 """
 from __future__ import annotations
 
@@ -63,6 +65,8 @@ class NumericBackend:
         return a @ b
 
     def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
+        if not np.all(np.isfinite(np.asarray(f0, dtype=float))):
+            return np.full(f0.shape, np.nan)     # f is not finite at the centre: no derivative to estimate here
         x0 = float(ev.env[var][pos])
         h = self.step * max(1.0, abs(x0))
 
@@ -183,8 +187,27 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
                 exact[name] = fr
                 values[name] = fr.astype(float)
             else:
-                values[name] = rng.uniform(0.2, 3.0, shape) if positive else rng.uniform(-2.0, 2.0, shape)
-        yield Point(values, exact if p < SIMPLE_PATTERNS else None)
+                fr = spread(rng, shape, positive, p)
+                exact[name] = fr
+                values[name] = fr.astype(float)
+        yield Point(values, exact)
+
+
+def spread(rng: np.random.Generator, shape: tuple[int, int], positive: bool, p: int) -> np.ndarray:
+    """Random exact rationals (short ones, so a counterexample reads well) of a magnitude chosen by ``p``:
+    mostly in [-2, 2] (positive: (0, 3]), every third point up to 20 in size, every fifth near 0."""
+    fr = np.empty(shape, dtype=object)
+    for idx in np.ndindex(shape):
+        if p % 5 == 4:
+            v = Fraction(int(rng.integers(1, 100)), 10 ** int(rng.integers(2, 4)))
+        elif p % 3 == 2:
+            v = Fraction(int(rng.integers(1, 321)), 16)
+        else:
+            v = Fraction(int(rng.integers(1, 193 if positive else 129)), 64)
+        if not positive and rng.integers(0, 2):
+            v = -v
+        fr[idx] = v
+    return fr
 
 
 def evaluate(program: Program, node: Node, inst: Instance, point: Point,

@@ -14,6 +14,7 @@ region empty (that can only cost a proof, never make one).
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Iterable
 
@@ -76,38 +77,45 @@ def interior(forms: list[Linear]) -> tuple[Fraction, Point]:
 
 
 def _simplex(A: list[list[Fraction]], b: list[Fraction], c: list[Fraction]) -> tuple[Fraction, list[Fraction]]:
-    """max c.y subject to A y <= b, y >= 0, for b >= 0 (the origin is feasible) and a bounded optimum."""
+    """max c.y subject to A y <= b, y >= 0, for b >= 0 (the origin is feasible) and a bounded optimum.
+
+    Integer pivoting (Bareiss): every row is scaled to integers once, and the tableau is kept
+    as integers T with the true tableau T / D (D the last pivot, always > 0), so no fraction
+    is ever reduced; each division below is exact.  Bland's rule: no cycling.
+    """
     m, n = len(A), len(c)
-    T = [list(A[i]) + [Fraction(int(i == j)) for j in range(m)] + [b[i]] for i in range(m)]
-    z = [-x for x in c] + [Fraction(0)] * m + [Fraction(0)]
+    T: list[list[int]] = []
+    for i in range(m):
+        scale = math.lcm(*(x.denominator for x in A[i]), b[i].denominator)
+        T.append([int(x * scale) for x in A[i]] + [int(i == j) for j in range(m)] + [int(b[i] * scale)])
+    scale = math.lcm(*(x.denominator for x in c))
+    z = [int(-x * scale) for x in c] + [0] * m + [0]
     basis = [n + i for i in range(m)]
+    D = 1
     while True:
         e = next((j for j in range(n + m) if z[j] < 0), None)       # Bland: the smallest improving column
         if e is None:
             break
-        leave = None
+        r = -1
         for i in range(m):
-            if T[i][e] > 0:
-                r = T[i][-1] / T[i][e]
-                if leave is None or r < leave[0] or (r == leave[0] and basis[i] < basis[leave[1]]):
-                    leave = (r, i)
-        if leave is None:
+            if T[i][e] > 0 and (r < 0 or T[i][-1] * T[r][e] < T[r][-1] * T[i][e]
+                                or (T[i][-1] * T[r][e] == T[r][-1] * T[i][e] and basis[i] < basis[r])):
+                r = i
+        if r < 0:
             raise ArithmeticError("unbounded linear program")     # cannot happen: t <= 1
-        r = leave[1]
-        piv = T[r][e]
-        T[r] = [x / piv for x in T[r]]
+        p, row = T[r][e], T[r]
         for i in range(m):
-            if i != r and T[i][e] != 0:
+            if i != r:
                 f = T[i][e]
-                T[i] = [x - f * y for x, y in zip(T[i], T[r])]
-        if z[e] != 0:
-            f = z[e]
-            z = [x - f * y for x, y in zip(z, T[r])]
+                T[i] = [(p * x - f * y) // D for x, y in zip(T[i], row)]
+        f = z[e]
+        z = [(p * x - f * y) // D for x, y in zip(z, row)]
+        D = p
         basis[r] = e
     y = [Fraction(0)] * (n + m)
     for i, j in enumerate(basis):
-        y[j] = T[i][-1]
-    return z[-1], y[:n]
+        y[j] = Fraction(T[i][-1], D)
+    return Fraction(z[-1], D * scale), y[:n]
 
 
 def oriented(form: Linear, sign: int) -> Linear:

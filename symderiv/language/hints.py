@@ -73,6 +73,12 @@ def attribute_message(n: ast.Attribute, functions: set[str]) -> str:
     """Why ``x.sum`` / ``np.exp`` is not allowed, and what to write instead."""
     text = dotted(n)
     root = text.split(".")[0] if text else ""
+    if n.attr == "T":
+        return f"{text or 'x.T'} is the transpose already, without parentheses: write {text or 'x.T'}, not {text or 'x.T'}()"
+    if n.attr in ("transpose", "t"):
+        return f"attribute .{n.attr} is not allowed; the transpose is written x.T"
+    if n.attr in ("dot", "matmul"):
+        return f"attribute .{n.attr} is not allowed; write the matrix product as a @ b"
     if root in MODULE_PREFIXES and n.attr in functions:
         return f"{text} is not needed: functions are called by their own name; write {n.attr}(x)"
     if root in MODULE_PREFIXES:

@@ -44,6 +44,10 @@ class Step(sp.Function):
             return sp.nan
         if u.is_number:
             return None
+        if u.is_Mul or u.is_Add:           # one form for one condition, so equal conditions are one atom
+            expanded = _expand_over_steps(u)
+            if expanded != u:
+                return cls(expanded)
         c, p = u.as_content_primitive()
         if c.is_Rational and c > 0 and c != 1:
             return cls(p)
@@ -62,6 +66,22 @@ class Step(sp.Function):
 
     def _sympystr(self, printer: Any) -> str:
         return f"heaviside({printer._print(self.args[0])})"
+
+
+def _expand_over_steps(u: sp.Basic) -> sp.Basic:
+    """``expand(u)`` with every step in u kept whole (its argument is already in this form)."""
+    outer: dict[sp.Basic, sp.Dummy] = {}
+    stack = [u]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Step):
+            outer.setdefault(e, sp.Dummy())
+        elif not e.is_Atom:
+            stack.extend(e.args)
+    if not outer:
+        return sp.expand(u)
+    back = {d: s for s, d in outer.items()}
+    return sp.expand(u.xreplace(outer)).xreplace(back)
 
 
 NATIVE = (sp.Abs, sp.Max, sp.Min, sp.sign, sp.Heaviside)
@@ -234,11 +254,11 @@ def numeric_elementwise(f: Callable[..., np.ndarray]) -> Callable[..., np.ndarra
 
 def s_reduce(fold: Callable[[sp.Basic, sp.Basic], sp.Basic]) -> Callable[[Any, np.ndarray], sp.Basic]:
     def reduce(B: Any, part: np.ndarray) -> np.ndarray:
-        flat = list(part.flat)
-        out = flat[0]
-        for x in flat[1:]:
-            out = fold(out, x)
-        return B.full((1, 1), out)
+        level = list(part.flat)
+        while len(level) > 1:              # pairwise, so steps nest log2(n) deep, not n
+            level = [fold(level[k], level[k + 1]) if k + 1 < len(level) else level[k]
+                     for k in range(0, len(level), 2)]
+        return B.full((1, 1), level[0])
     return reduce
 
 

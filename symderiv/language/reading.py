@@ -369,6 +369,8 @@ class _Reader:
             tex = [tex]
         if not isinstance(tex, list) or not all(isinstance(t, str) for t in tex):
             return bad("tex must be a string or a list of strings")
+        # a multi-line step (a TOML """ string) is one line of text in every report: line breaks are whitespace
+        steps = [" ".join(s.split()) if "\n" in s or "\r" in s else s for s in steps]
         return ClaimSpec(name, tuple(steps), line, expect, note, tuple(tex))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..results import FileResult, Verdict, report_json, summarize
-from .wording import failure_text, headline
+from .wording import failure_text, headline, scope_text
 
 FORMATS = ("json", "junit", "github", "sarif", "html")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -55,13 +55,20 @@ def render_junit(files: Sequence[FileResult]) -> str:
         for r in f.results:
             case = ET.SubElement(suite, "testcase", classname=_x(_classname(f.path)), name=_x(r.claim),
                                  file=_x(r.file or f.path), line=str(r.line), time=f"{r.seconds:.3f}")
+            scope = scope_text(r) if r.verdict in (Verdict.PROVED, Verdict.NUMERIC) else None
+            if scope:
+                ET.SubElement(ET.SubElement(case, "properties"), "property", name="scope", value=_x(scope))
             if r.ok:
+                if scope:
+                    ET.SubElement(case, "system-out").text = _x(f"{r.verdict.value}: {scope}")
                 continue
             tag = "error" if r.verdict is Verdict.ERROR else "failure"
             errors += tag == "error"
             failures += tag == "failure"
             node = ET.SubElement(case, tag, message=_x(headline(r)), type=r.verdict.value)
             node.text = _x(failure_text(r))
+            if scope:
+                ET.SubElement(case, "system-out").text = _x(f"{r.verdict.value}: {scope}")
         seconds = sum(r.seconds for r in f.results)
         suite.set("tests", str(len(f.results)))
         suite.set("failures", str(failures))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .wording import aftermath, describe_diagnosis, headline, refuted_steps, step_label
+from .wording import aftermath, describe_diagnosis, headline, refuted_steps, scope_text, step_label
 from .mathml import esc, format_value, to_mathml, value_to_mathml
 from ..results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
@@ -93,6 +93,9 @@ def _claim(r: ClaimResult, number: int) -> str:
     words = headline(r)
     if r.verdict not in (Verdict.ERROR, Verdict.TIMEOUT) and words != r.verdict.value:
         out.append(f"<p>{esc(words)}</p>")
+    scope = scope_text(r) if r.verdict in (Verdict.PROVED, Verdict.NUMERIC) else None
+    if scope:
+        out.append(f'<p class="scope">{esc(scope)}</p>')
     if r.note:
         out.append(f'<p class="note">{esc(r.note)}</p>')
     if r.message:
@@ -179,10 +182,13 @@ def _counterexample(cx: Counterexample, k: int) -> str:
         for label, value, exact in ((step_label(k - 1), cx.lhs, getattr(cx, "lhs_exact", None)),
                                     (step_label(k), cx.rhs, getattr(cx, "rhs_exact", None))):
             approx = f" \u2248 {esc(format_value(value))}" if exact and value is not None else ""
-            rows.append((label, value_to_mathml(exact or value) + approx))
+            rows.append((label, value_to_mathml(exact or value) + approx if (exact or value is not None)
+                         else "undefined"))
         rows.append(("values", "exact" if cx.exact or getattr(cx, "lhs_exact", None) else "floating point"))
     if cx.difference:
         rows.append(("difference", esc(cx.difference)))
+    if cx.certificate:
+        rows.append(("certified by", esc(cx.certificate)))
     if getattr(cx, "region", None):
         rows.append(("region", esc(f"where {cx.region}")))
     body = "".join(f"<dt>{esc(a)}</dt><dd>{b}</dd>" for a, b in rows)

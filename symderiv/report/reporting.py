@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from .wording import aftermath, describe_diagnosis
+from .wording import aftermath, describe_diagnosis, scope_text
 from .mathml import format_value
 from ..results import ClaimResult, Counterexample, FileResult, StepResult, Verdict, summarize
 
@@ -52,12 +52,15 @@ def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = 
     entry = f"[{c.entry[0]}, {c.entry[1]}]" if c.entry is not None else ""
     width = max(len(before), len(this)) + len(entry)
     for name, val, exact in ((before, c.lhs, c.lhs_exact), (this, c.rhs, c.rhs_exact)):
-        t = Text(f"{indent}  {(name + entry).ljust(width)} = {exact or format_value(val)}")
+        shown = exact or (format_value(val) if val is not None else "undefined")
+        t = Text(f"{indent}  {(name + entry).ljust(width)} = {shown}")
         if exact and isinstance(val, float) and not _RATIONAL.fullmatch(exact):
             t.append(f"  (≈ {format_value(val)})", style="dim")
         lines.append(t)
     if c.difference:
         lines.append(Text(f"{indent}  difference ({this} minus {before}) = {c.difference}"))
+    if c.certificate:
+        lines.append(Text(f"{indent}  certified by {c.certificate}", style="dim"))
     if c.region:
         lines.append(Text(f"{indent}  the steps differ in the region where {c.region}"))
     return lines
@@ -150,6 +153,9 @@ def _render_claims(f: FileResult, shown: list[ClaimResult], out: Console, verbos
         if not r.expect:
             line.append("  (expected wrong)", style="dim")
         line.append(f"  {r.seconds:.2f}s  line {r.line}", style="dim")
+        scope = scope_text(r)
+        if scope and r.verdict in (Verdict.PROVED, Verdict.NUMERIC):
+            line.append(f"  {scope}", style="dim")
         out.print(line)
         if r.message and (not r.ok or verbose or r.verdict is not Verdict.PROVED):
             out.print(Text(f"    {r.message}", style="red" if not r.ok else "dim"))
@@ -281,7 +287,8 @@ def _pair_story(s: StepResult) -> list[str]:
                        "difference exactly at every size")
     if s.sizes:
         how = {None: "", "identical": ", as identical expressions"}.get(s.method, f", by {s.method}")
-        out.append(f"proved equal at every index value for {_sizes_text(s)}{how}")
+        larger = " (index values sampled at the sizes above the instantiated ones)" if any(s.sizes) else ""
+        out.append(f"proved equal at every index value for {_sizes_text(s)}{how}{larger}")
     elif s.verdict is not Verdict.REFUTED and s.method:
         out.append(f"method: {s.method}")
     out.append(f"numeric check: {s.samples} point{'s' if s.samples != 1 else ''} agreed"

@@ -57,6 +57,8 @@ def describe_diagnosis(step_result: StepResult) -> str:
         if cx is not None and cx.lhs_shape and cx.rhs_shape:
             return f"{k} has shape {_shape(cx.rhs_shape)} but {j} has shape {_shape(cx.lhs_shape)}"
         return f"the shapes of {k} and {j} differ" + (f" ({detail.removeprefix('the shapes differ: ')})" if detail else "")
+    if d == "domain":
+        return f"{k} is undefined where {j} is defined{extra}"
     if d == "missing-term":
         return f"{k} drops a term of {j}{extra}"
     if d == "extra-term":
@@ -96,11 +98,14 @@ def describe_counterexample(cx: Counterexample, index: int | None = None) -> str
         parts.append(f"{j} is {_shape(cx.lhs_shape)}, {k} is {_shape(cx.rhs_shape)}")
     if cx.lhs is not None or cx.rhs is not None:
         where = f" entry {tuple(cx.entry)}" if cx.entry is not None else ""
-        before, after = _exact(cx.lhs, getattr(cx, "lhs_exact", None)), _exact(cx.rhs, getattr(cx, "rhs_exact", None))
+        before, after = (_exact(v, x) if v is not None else "undefined"
+                         for v, x in ((cx.lhs, cx.lhs_exact), (cx.rhs, cx.rhs_exact)))
         exact = "" if cx.exact or getattr(cx, "lhs_exact", None) else " (floating point)"
         parts.append(f"{j}{where} = {before}, {k}{where} = {after}{exact}")
     if cx.difference:
         parts.append(f"difference {cx.difference}")
+    if cx.certificate:
+        parts.append(f"certified by {cx.certificate}")
     if getattr(cx, "region", None):
         parts.append(f"in the region where {cx.region}")
     return "; ".join(parts) if parts else "no details"
@@ -175,3 +180,44 @@ def failure_text(result: ClaimResult) -> str:
     if result.note:
         lines.append(f"  note: {result.note}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- scope: the sizes a verdict covers
+def sizes_text(assignments: Sequence[dict[str, int]]) -> str:
+    """Size assignments in words: ``n = 2, 3, 4, 5``, or a grid and the rest:
+    ``d ∈ {2, 3}, W ∈ {3, 4} and (d, W) = (4, 5), (5, 4)``."""
+    rows = [a for a in assignments if a]
+    if not rows:
+        return ""
+    dims = list(rows[0])
+    if len(dims) == 1:
+        return f"{dims[0]} = " + ", ".join(str(a[dims[0]]) for a in rows)
+    grid = 0
+    for k in range(len(rows), 0, -1):       # the longest prefix that is a full grid of values
+        values = {d: {a[d] for a in rows[:k]} for d in dims}
+        count = 1
+        for v in values.values():
+            count *= len(v)
+        if count == k:
+            grid = k
+            break
+    parts = []
+    if grid > 1:
+        values = {d: sorted({a[d] for a in rows[:grid]}) for d in dims}
+        parts.append(", ".join(f"{d} \u2208 {{{', '.join(map(str, values[d]))}}}" for d in dims))
+    rest = rows[grid:] if grid > 1 else rows
+    if rest:
+        tuples = ", ".join("(" + ", ".join(str(a[d]) for d in dims) + ")" for a in rest)
+        parts.append(f"({', '.join(dims)}) = {tuples}")
+    return " and ".join(parts)
+
+
+def scope_text(r: ClaimResult) -> str | None:
+    """The sizes a `proved` or `numeric` verdict covers: "proved at n = 2, 3, 4, 5" (None without dims)."""
+    out = []
+    proved, checked = sizes_text(r.proved_sizes), sizes_text(r.numeric_sizes)
+    if proved:
+        out.append(f"proved at {proved}")
+    if checked:
+        out.append(f"checked numerically only at {checked}" if proved else f"checked numerically at {checked}")
+    return "; ".join(out) or None

@@ -5,14 +5,16 @@ change the verdict: the claim's text (name, steps, expect, note, tex, where it
 is), every symbol and define of its file (with their lines, which appear in
 messages), the effective settings (sizes, samples, seed, tolerances, time limit,
 strict), and the versions of symderiv (with a fingerprint of its source files),
-SymPy, numpy and Python.  Editing one claim therefore re-checks that claim only;
+SymPy, numpy, python-flint, symengine, mpmath and Python.  Editing one claim therefore re-checks that claim only;
 editing a define or a symbol re-checks the whole file.
 
 Entries are written atomically (a temporary file, then ``os.replace``).  An entry
 that cannot be read, does not parse, names another key or does not rebuild into
-a result is ignored and recomputed, never trusted.  Results that depend on the
-machine rather than on the claim are not stored: ``timeout``, internal or memory
-errors, and anything cut short by a time limit.
+a result is ignored and recomputed, never trusted.  Only certified verdicts are
+stored (``proved``, ``error``, and ``refuted`` with a certified witness); results
+that depend on the machine rather than on the claim are not: ``numeric``,
+``timeout``, internal or memory errors, and anything cut short by a time limit.
+The key also covers python-flint (ball arithmetic), symengine and mpmath.
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ def counterexample_to_json(c: Counterexample) -> dict[str, Any]:
         "lhs_shape": list(c.lhs_shape) if c.lhs_shape is not None else None,
         "rhs_shape": list(c.rhs_shape) if c.rhs_shape is not None else None,
         "difference": c.difference, "lhs_exact": c.lhs_exact, "rhs_exact": c.rhs_exact,
+        "certificate": c.certificate,
         "region": c.region,
     }
 
@@ -54,7 +57,8 @@ def counterexample_from_json(d: dict[str, Any]) -> Counterexample:
 
     return Counterexample(dict(d["sizes"]), dict(d["indices"]), dict(d["point"]), pair(d["entry"]),
                           d["lhs"], d["rhs"], bool(d["exact"]), pair(d["lhs_shape"]), pair(d["rhs_shape"]),
-                          d["difference"], d["lhs_exact"], d["rhs_exact"], d.get("region"))
+                          d["difference"], d["lhs_exact"], d["rhs_exact"], certificate=d.get("certificate"),
+                          region=d.get("region"))
 
 
 def step_to_json(s: StepResult) -> dict[str, Any]:
@@ -82,6 +86,7 @@ def claim_to_json(r: ClaimResult) -> dict[str, Any]:
         "message": r.message, "seconds": r.seconds, "steps": list(r.steps),
         "step_results": [step_to_json(s) for s in r.step_results], "note": r.note, "tex": list(r.tex) if isinstance(r.tex, tuple) else r.tex,
         "readings": list(r.readings), "tex_notes": list(r.tex_notes),
+        "proved_sizes": [dict(z) for z in r.proved_sizes], "numeric_sizes": [dict(z) for z in r.numeric_sizes],
     }
 
 
@@ -92,7 +97,9 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
                        counterexample_from_json(cex) if cex is not None else None, d["message"],
                        float(d["seconds"]), tuple(d["steps"]), tuple(step_from_json(s) for s in d["step_results"]),
                        d["note"], tuple(d["tex"]) if isinstance(d["tex"], list) else d["tex"],
-                       tuple(d.get("readings", ())), tuple(d.get("tex_notes", ())))
+                       tuple(d.get("readings", ())), tuple(d.get("tex_notes", ())),
+                       proved_sizes=tuple(dict(z) for z in d.get("proved_sizes", ())),
+                       numeric_sizes=tuple(dict(z) for z in d.get("numeric_sizes", ())))
 
 
 # ---------------------------------------------------------------- keys
@@ -122,7 +129,9 @@ def environment() -> dict[str, str]:
             return "absent"
 
     return {"symderiv": __version__, "source": _source_fingerprint(), "sympy": installed("sympy"),
-            "numpy": installed("numpy"), "python": sys.version, "format": str(FORMAT)}
+            "numpy": installed("numpy"), "python-flint": installed("python-flint"),
+            "symengine": installed("symengine"), "mpmath": installed("mpmath"), "python": sys.version,
+            "format": str(FORMAT)}
 
 
 def claim_key(doc: Document, index: int, settings: Settings, env: dict[str, str]) -> str:
@@ -144,11 +153,22 @@ def claim_key(doc: Document, index: int, settings: Settings, env: dict[str, str]
 
 # ---------------------------------------------------------------- the store
 def cacheable(r: ClaimResult, settings: Settings) -> bool:
-    """Does this result depend only on the claim (not on the machine's speed or memory)?"""
-    if r.verdict is Verdict.TIMEOUT or r.seconds >= 0.95 * settings.timeout:
+    """Is this a certified verdict that depends only on the claim (not on the machine's speed or memory)?
+
+    Only ``proved``, ``error`` and a ``refuted`` with a certified witness (or differing
+    shapes) are stored: ``numeric`` and ``timeout`` are no certificates, and a later run
+    with more time may decide them.
+    """
+    if r.verdict not in (Verdict.PROVED, Verdict.REFUTED, Verdict.ERROR) or r.seconds >= 0.95 * settings.timeout:
+        return False
+    if r.verdict is Verdict.REFUTED and not _certified(r.counterexample):
         return False
     texts = [r.message or ""] + [s.message or "" for s in r.step_results]
     return not any(m in t for t in texts for m in _MACHINE_DEPENDENT)
+
+
+def _certified(c: Counterexample | None) -> bool:
+    return c is not None and (c.certificate is not None or c.lhs_shape is not None)
 
 
 class ResultCache:

@@ -2,7 +2,8 @@
 
 Precedence, lowest first: built-in defaults < ``[tool.symderiv]`` (found by walking
 up from the current folder, as ruff and pytest do) < command-line flags < the
-file's own ``[check]`` table (for that file only).
+file's own ``[check]`` table (for that file only).  With ``locked = true`` (or
+``--locked``) the file's table can only tighten: see ``Settings.for_file``.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..language.reading import check_value
 from ..settings import FORMATS, Settings
 
 TOOL_FIELDS = {"paths", "sizes", "samples", "seed", "rtol", "atol", "timeout", "max_timeout", "strict", "format",
-               "jobs"}
+               "jobs", "locked"}
 
 
 class ConfigError(ValueError):
@@ -100,7 +101,7 @@ def _validate(table: Any, where: Path, lines: dict[str, int] | None = None) -> d
         if key == "paths":
             if not isinstance(v, list) or not v or not all(isinstance(p, str) and p for p in v):
                 raise ConfigError(f"{loc} must be a non-empty list of paths")
-        elif key == "strict":
+        elif key in ("strict", "locked"):
             if not isinstance(v, bool):
                 raise ConfigError(f"{loc} must be true or false")
         elif key == "format":
@@ -135,7 +136,7 @@ def settings_from(config: Config, **flags: Any) -> Settings:
             continue
         if key not in Settings.__dataclass_fields__:
             raise ConfigError(f"unknown setting {key!r}")
-        if key == "strict":
+        if key in ("strict", "locked"):
             v = bool(v)
         else:
             try:

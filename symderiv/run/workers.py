@@ -100,8 +100,9 @@ def _stopped(t: Task, last: ClaimResult | None, seconds: float) -> ClaimResult:
     limit = f"{t.settings.timeout:g} s"
     spec = t.doc.claims[t.index]
     if last is not None and last.verdict in (Verdict.REFUTED, Verdict.PROVED):
-        # PROVED is only ever a final result: the limit struck while the claim's tex was being checked
-        notes = () if last.verdict is Verdict.REFUTED else ("the tex was not checked within the time limit",)
+        # PROVED is a final result: the limit struck while the claim's tex was being checked, or (the result
+        # then has a message) while the larger sizes were being checked (see engine/checking.py)
+        notes = () if last.verdict is Verdict.REFUTED or last.message else ("the tex was not checked within the time limit",)
         return replace(last, seconds=seconds, tex_notes=last.tex_notes + notes)
     if last is not None and last.verdict is Verdict.NUMERIC:
         return replace(last, seconds=seconds,

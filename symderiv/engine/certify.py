@@ -1,0 +1,415 @@
+"""Certified witnesses: the only way a step is ``refuted`` by its values.
+
+A witness is a point of exact rationals (at given sizes and index values) where two
+adjacent steps are shown to differ by ball arithmetic (python-flint's ``arb``; see
+``balls``): an enclosure of ``step k - step k-1`` at some entry that excludes 0.
+Two computations are made at every point, independently:
+
+1. the prover's own SymPy arrays (derivatives by reverse mode, ``arrays.gradients``)
+   evaluated in ball arithmetic (``balls.sympy_values``);
+2. the parsed tree evaluated directly on balls by the shared ``Evaluator``, with the
+   numeric function table (written independently of the symbolic one) and every
+   ``diff``/``grad``/``jacobian`` computed by forward-mode differentiation (``Dual``
+   balls seeded at the variable), never by SymPy.
+
+A step with a derivative is refuted only when both computations exclude 0 at the
+same entry and their enclosures of each step overlap (so a bug in either cannot
+refute a true claim); a step without one needs every computation that supports its
+functions to agree, and at least one.  A point where either computation meets a
+kink, pole or domain boundary (``balls.Kink``) is no witness: the precision is
+raised (64, 256, 1024, 4096 bits) until the balls decide, or the point is dropped.
+
+The same evaluation gives the ``domain`` witness of contract v1.1: the earlier step
+is a finite real number there (every computation), and the later step takes the
+``log``/``sqrt``/fractional power of a value whose ball lies entirely below 0.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from . import balls
+from .arrays import evaluator as symbolic_evaluator
+from .arrays import free_symbols
+from .balls import R, Dual, Kink, Undefined, Unsupported
+from .evaluate import Evaluator, Instance, Program, shape_of
+from ..language import functions
+from ..language.functions import ShapeError
+from ..language.parsing import Call, Calculus, Index, Name, Neg, Bin, Node, Transpose
+from ..results import Counterexample
+
+PRECISIONS = (64, 256, 1024, 4096)
+_ROUTE_ERRORS = (Unsupported, ShapeError, TypeError, AttributeError, ValueError, ArithmeticError,
+                 RecursionError, KeyError, IndexError)
+
+
+# ---------------------------------------------------------------- the parsed tree on balls
+class BallBackend:
+    symbolic = False
+
+    def __init__(self) -> None:
+        self.tags = itertools.count(1)     # increasing: an inner derivative's seed is newer than the outer's
+
+    zero = balls.ZERO
+    one = balls.ONE
+
+    @property
+    def pi(self) -> R:
+        from flint import arb
+        return R(arb.pi())
+
+    def const(self, value: Any) -> Any:
+        return balls.lift(Fraction(value))
+
+    def full(self, shape: tuple[int, int], value: Any) -> np.ndarray:
+        a = np.empty(shape, dtype=object)
+        a.fill(balls.lift(value) if not isinstance(value, (R, Dual)) else value)
+        return a
+
+    def total(self, a: np.ndarray) -> Any:
+        acc: Any = balls.ZERO
+        for x in a.flat:
+            acc = balls.add(acc, x)
+        return acc
+
+    def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.empty((a.shape[0], b.shape[1]), dtype=object)
+        for i in range(a.shape[0]):
+            for j in range(b.shape[1]):
+                acc: Any = balls.ZERO
+                for k in range(a.shape[1]):
+                    acc = balls.add(acc, balls.mul(a[i, k], b[k, j]))
+                out[i, j] = acc
+        return out
+
+    def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
+        """Forward mode: f evaluated again with the entry ``pos`` of ``var`` seeded; its derivative parts."""
+        tag = next(self.tags)
+        env = dict(ev.env)
+        arr = env[var].copy()
+        arr[pos] = Dual(tag, arr[pos], balls.ONE)
+        env[var] = arr
+        out = ev.with_env(env).value(f)
+        res = np.empty(out.shape, dtype=object)
+        for k, v in enumerate(out.flat):
+            res.flat[k] = v.d if isinstance(v, Dual) and v.tag == tag else balls.ZERO
+        return res
+
+
+def _elementwise(f: Any) -> Any:
+    ufunc = np.frompyfunc(f, 1, 1)
+    return lambda B, a: ufunc(a)
+
+
+def _softmax(B: Any, v: np.ndarray) -> np.ndarray:
+    e = np.frompyfunc(balls.exp, 1, 1)(v)
+    return e / B.total(e)
+
+
+def _logsumexp(B: Any, v: np.ndarray) -> np.ndarray:
+    return B.full((1, 1), balls.log(B.total(np.frompyfunc(balls.exp, 1, 1)(v))))
+
+
+def _norm(B: Any, v: np.ndarray) -> np.ndarray:
+    return B.full((1, 1), balls.sqrt(B.total(v * v)))
+
+
+def _broadcast(f: Any, nargs: int) -> Any:
+    ufunc = np.frompyfunc(f, nargs, 1)
+
+    def apply(B: Any, *arrays: np.ndarray) -> np.ndarray:
+        out = ufunc(*np.broadcast_arrays(*arrays))
+        return np.array(out, dtype=object).reshape(np.broadcast_shapes(*(a.shape for a in arrays)))
+    return apply
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    return b if balls.less(a, b) else a      # equal or overlapping: a kink, never decided
+
+
+def _minimum(a: Any, b: Any) -> Any:
+    return a if balls.less(a, b) else b
+
+
+def _fold(f: Any) -> Any:
+    def reduce(B: Any, part: np.ndarray) -> np.ndarray:
+        flat = list(part.flat)
+        out = flat[0]
+        for x in flat[1:]:
+            out = f(out, x)
+        return B.full((1, 1), out)
+    return reduce
+
+
+_SQRT2 = balls.sqrt(balls.TWO)
+# functions whose numeric definitions round to floats (math.erf, float(norm)) or use numpy's float-only
+# ufuncs (logaddexp): their definitions on balls, from the table's own descriptions
+_OVERRIDES: dict[str, Any] = {
+    "erf": _elementwise(balls.erf),
+    "softplus": _elementwise(lambda x: balls.log(balls.add(1, balls.exp(x)))),
+    "gelu": _elementwise(lambda x: balls.mul(balls.mul(x, balls.add(1, balls.erf(balls.div(x, _SQRT2)))),
+                                             balls.HALF)),
+    "norm": _norm,
+    "softmax": functions._per_line(_softmax),
+    "logsumexp": functions._per_line(_logsumexp),
+    # the piecewise functions (language/piecewise.py): every branch decided by a certain comparison
+    "relu": _broadcast(lambda x: _maximum(x, balls.ZERO), 1),
+    "abs": _broadcast(balls.absolute, 1),
+    "sign": _broadcast(lambda x: balls.lift(balls.sign(x)), 1),
+    "heaviside": _broadcast(lambda x: balls.ONE if balls.sign(x) > 0 else balls.ZERO, 1),
+    "maximum": _broadcast(_maximum, 2),
+    "minimum": _broadcast(_minimum, 2),
+    "clip": _broadcast(lambda x, lo, hi: _minimum(_maximum(x, lo), hi), 3),
+    "max": functions._per_line(_fold(_maximum)),
+    "min": functions._per_line(_fold(_minimum)),
+}
+
+
+class BallEvaluator(Evaluator):
+    def implementation(self, f: Any) -> Any:
+        return _OVERRIDES.get(f.name, f.numeric)
+
+
+def has_calculus(program: Program, node: Node) -> bool:
+    """Does the step take a derivative, itself or through a define?"""
+    seen: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Calculus):
+            return True
+        if isinstance(n, Name) and n.name in program.defines and n.name not in seen:
+            seen.add(n.name)
+            stack.append(program.defines[n.name])
+        elif isinstance(n, (Neg, Transpose, Index)):
+            stack.append(n.x)
+        elif isinstance(n, Bin):
+            stack.extend((n.a, n.b))
+        elif isinstance(n, Call):
+            stack.extend(a for a in n.args if not isinstance(a, (int, str)))
+    return False
+
+
+# ---------------------------------------------------------------- witnesses
+@dataclass(frozen=True)
+class Witness:
+    point: dict[str, np.ndarray]          # Fraction arrays
+    entry: tuple[int, int] | None
+    lhs: Any                              # arb enclosures (None: undefined there)
+    rhs: Any
+    bits: int
+    how: str                              # "ball arithmetic" / "... confirmed by forward-mode derivatives"
+    undefined: str | None = None          # a domain witness: what is undefined in the later step
+
+    def counterexample(self, inst: Instance) -> Counterexample:
+        from .numeric import Point
+        point = Point({}, self.point).describe()
+        indices = {k: (list(v) if isinstance(v, tuple) else v) for k, v in inst.indices.items()}
+        lhs = float(self.lhs.mid()) if self.lhs is not None else None
+        if self.undefined is not None:
+            return Counterexample(dict(inst.sizes), indices, point, self.entry, lhs, None, exact=False,
+                                  certificate=f"ball arithmetic at {self.bits} bits: the step before is "
+                                              f"{balls.show(self.lhs)}; this step takes the {self.undefined}")
+        gap = self.rhs - self.lhs
+        return Counterexample(dict(inst.sizes), indices, point, self.entry, lhs, float(self.rhs.mid()),
+                              exact=False, difference=gap.str(6, radius=False),
+                              certificate=f"{self.how} at {self.bits} bits: the difference is in {gap.str(6)}")
+
+
+class Certifier:
+    """Certifies points for one pair of steps; the SymPy arrays are built once per instance."""
+
+    def __init__(self, program: Program, a: Node, b: Node, used: set[str]) -> None:
+        self.program, self.a, self.b, self.used = program, a, b, used
+        self.calculus = has_calculus(program, a) or has_calculus(program, b)
+        self._symbolic: dict[int, Any] = {}
+
+    def _arrays(self, inst: Instance) -> Any:
+        key = id(inst)
+        if key not in self._symbolic:
+            try:
+                ev = symbolic_evaluator(self.program, self.used, inst)
+                sa, sb = ev.value(self.a), ev.value(self.b)
+                self._symbolic[key] = (sa, sb, free_symbols(ev.env)) if sa.shape == sb.shape else None
+            except _ROUTE_ERRORS:
+                self._symbolic[key] = None
+        return self._symbolic[key]
+
+    def at(self, inst: Instance, point: dict[str, np.ndarray], max_bits: int = PRECISIONS[-1]) -> Witness | None:
+        """A witness at this exact point, or None (equal there as far as the balls see, a kink, or unsure)."""
+        arrays = self._arrays(inst)
+        routes = {"symbolic": arrays is not None, "tree": True}
+        for bits in (b for b in PRECISIONS if b <= max_bits):
+            with balls.precision(bits):
+                try:
+                    values = {}
+                    if routes["tree"]:
+                        values["tree"] = self._tree(inst, point, routes)
+                    if routes["symbolic"]:
+                        values["symbolic"] = self._sympy(arrays, point, routes)
+                except Kink as e:
+                    if e.exact:
+                        return None
+                    continue
+                except _Outside:
+                    return None
+                except _Domain as d:
+                    return self._domain(d, values, point, bits, routes)
+            if not values or (self.calculus and len(values) < 2):
+                return None
+            found = self._differs(values, point, bits)
+            if found is not None:
+                return found if found is not _CONFLICT else None
+        return None
+
+    def _tree(self, inst: Instance, point: dict[str, np.ndarray], routes: dict[str, bool]) -> Any:
+        env = {}
+        for name, arr in point.items():
+            env[name] = np.frompyfunc(balls.lift, 1, 1)(arr)
+        for name in self.used:
+            if self.program.symbols[name].kind == "onehot_rows":
+                from .arrays import onehot_rows
+                env[name] = onehot_rows(BallBackend(), shape_of(self.program.symbols[name], inst.sizes),
+                                        inst.indices[name])
+        try:
+            try:
+                a = _finite(BallEvaluator(BallBackend(), self.program, env, inst).value(self.a))
+            except Undefined:
+                raise _Outside() from None
+            try:
+                b = _finite(BallEvaluator(BallBackend(), self.program, env, inst).value(self.b))
+            except Undefined as e:
+                raise _Domain(str(e), a) from None
+        except _ROUTE_ERRORS:
+            routes["tree"] = False
+            return None
+        if a.shape != b.shape:
+            routes["tree"] = False
+            return None
+        return a, b
+
+    def _sympy(self, arrays: Any, point: dict[str, np.ndarray], routes: dict[str, bool]) -> Any:
+        sa, sb, syms = arrays
+        values = {s: balls.lift(point[name][pos]) for s, (name, pos) in syms.items() if name in point}
+        try:
+            try:
+                a = balls.sympy_values(list(sa.flat), values)
+            except Undefined:
+                raise _Outside() from None
+            try:
+                b = balls.sympy_values(list(sb.flat), values)
+            except Undefined as e:
+                raise _Domain(str(e), np.array(a, dtype=object).reshape(sa.shape)) from None
+        except _ROUTE_ERRORS:
+            routes["symbolic"] = False
+            return None
+        return np.array(a, dtype=object).reshape(sa.shape), np.array(b, dtype=object).reshape(sb.shape)
+
+    def _differs(self, values: dict[str, Any], point: dict[str, np.ndarray], bits: int) -> Any:
+        live = [v for v in values.values() if v is not None]
+        if not live or (self.calculus and len(live) < 2):
+            return None
+        a0, b0 = live[0]
+        for idx in np.ndindex(a0.shape):
+            for a, b in live[1:]:
+                if not (a[idx].a.overlaps(a0[idx].a) and b[idx].a.overlaps(b0[idx].a)):
+                    return _CONFLICT        # the computations disagree: a bug in one; never refute on it
+            if all(not (b[idx].a - a[idx].a).contains(0) for a, b in live):
+                how = ("ball arithmetic, the symbolic derivative confirmed by forward-mode derivatives"
+                       if self.calculus else "ball arithmetic")
+                return Witness(point, (int(idx[0]), int(idx[1])), a0[idx].a, b0[idx].a, bits, how)
+        return None
+
+    def _domain(self, d: "_Domain", values: dict[str, Any], point: dict[str, np.ndarray], bits: int,
+                routes: dict[str, bool]) -> Witness | None:
+        """The later step is undefined here; a witness when the earlier step is a finite number in every
+        computation that could evaluate it."""
+        if not routes["tree"] and self.calculus:
+            return None
+        a = d.earlier
+        if isinstance(a, np.ndarray) and a.size:
+            idx = (0, 0)
+            return Witness(point, idx, a[idx].a, None, bits, "ball arithmetic", undefined=d.what)
+        return None
+
+
+class _Outside(Exception):
+    """The earlier step is undefined here: not a point of its domain."""
+
+
+class _Domain(Exception):
+    def __init__(self, what: str, earlier: Any) -> None:
+        super().__init__(what)
+        self.what, self.earlier = what, earlier
+
+
+_CONFLICT: Any = object()
+
+
+def _finite(arr: np.ndarray) -> np.ndarray:
+    """Every entry as a finite ball (a numeric definition may leave a plain constant: relu's 0.0)."""
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(arr.shape):
+        v = balls.lift(arr[idx])
+        if not isinstance(v, R):
+            raise Unsupported("a value that is not a ball")
+        if not v.a.is_finite():
+            raise Kink("a value that is not finite")
+        out[idx] = v
+    return out
+
+
+# ---------------------------------------------------------------- where to look
+def spread_value(rng: random.Random, positive: bool, k: int) -> Fraction:
+    """A random rational, of a magnitude chosen by ``k``: near 0, in [-2, 2], up to 3, up to 20."""
+    while True:
+        kind = k % 4
+        if kind == 0:
+            v = Fraction(rng.randint(-128, 128), 64)
+        elif kind == 1:
+            v = Fraction(rng.randint(-320, 320), 16)
+        elif kind == 2:
+            v = Fraction(rng.randint(-99, 99), 10 ** rng.randint(2, 3))
+        else:
+            v = Fraction(rng.randint(-24, 24), 8)
+        if positive:
+            v = abs(v)
+        if v != 0:
+            return v
+
+
+def random_points(program: Program, used: set[str], inst: Instance, seed: int, count: int
+                  ) -> list[dict[str, np.ndarray]]:
+    """Seeded (so a refutation is reproducible) rational points at this instance, of spread magnitudes."""
+    rng = random.Random(f"witness:{seed}:{sorted(inst.sizes.items())}:{sorted(inst.indices.items())}")
+    names = [n for n in sorted(used) if program.symbols[n].kind in ("scalar", "positive", "vector", "matrix")]
+    out = []
+    for k in range(count):
+        point = {}
+        for j, name in enumerate(names):
+            decl = program.symbols[name]
+            shape = shape_of(decl, inst.sizes)
+            arr = np.empty(shape, dtype=object)
+            for n, idx in enumerate(np.ndindex(shape)):
+                # one magnitude class per point for every entry, with the near-0 class mixed into the others
+                arr[idx] = spread_value(rng, decl.kind == "positive", k if (n + j) % 3 else k + 2 * (k % 2))
+            point[name] = arr
+        out.append(point)
+    return out
+
+
+def exact_point(point: Any) -> dict[str, np.ndarray]:
+    """The numeric check's point as exact rationals (a float is the binary rational it stores)."""
+    if point.exact is not None:
+        return dict(point.exact)
+    return {name: np.frompyfunc(lambda x: Fraction(float(x)), 1, 1)(arr) for name, arr in point.values.items()}
+
+
+def gap_text(w: Witness) -> str:
+    return "undefined" if w.undefined else (w.rhs - w.lhs).str(6)
+

@@ -1,0 +1,139 @@
+"""Sizes beyond the instantiated ones: where a proof at 2 and 3 is extended, and which index values.
+
+A claim is about every size of every dim, but it is instantiated (every index value
+enumerated) at a few small sizes only.  Identities that hold at small sizes only
+exist: ``(n - 2)(n - 3) x = 0``, ``A @ B = B @ A`` at size 1, and the trace form of
+Cayley-Hamilton for 3 x 3 matrices (true for n <= 3, false at n = 4).  A
+polynomial identity in the entries of n x n matrices of degree P that holds at
+n = P holds at every n (no nontrivial trace identity has degree <= n), and a
+polynomial in n of degree P is determined by P + 1 values; so the extension
+reaches 4 and 5 for every dim, and for claims of one or two dims a size above the
+claim's degree ``positions`` (the number of factors its products, powers and traces
+multiply, counting dims used as numbers).
+
+``extension_assignments`` gives a few assignments, each dim at 4 and 5 over them,
+neighbouring dims at different sizes within an assignment (so a transpose or a
+swapped dim is visible); ``sampled_instances`` draws index values and one-hot labels
+at random (operating-system randomness) instead of enumerating them, so the
+extension stays cheap.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from .evaluate import Instance, Program, shape_of
+from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
+
+FIRST = 4                 # the smallest extension size
+MAX_SIZE = 7              # the largest: beyond this the cost grows faster than the evidence
+OS_RANDOM = random.SystemRandom()
+
+
+def positions(nodes: list[Node], program: Program) -> int:
+    """A bound on the degree of the steps as polynomials in the array entries and the dims."""
+    memo: dict[str, int] = {}
+
+    def deg(n: Any) -> int:
+        if isinstance(n, Num):
+            return 0
+        if isinstance(n, Name):
+            if n.name in program.defines:
+                if n.name not in memo:
+                    memo[n.name] = 0            # a define cannot refer to itself; guards a cycle anyway
+                    memo[n.name] = deg(program.defines[n.name])
+                return memo[n.name]
+            decl = program.symbols.get(n.name)
+            return 0 if decl is None or decl.kind in ("index", "onehot_rows") else 1
+        if isinstance(n, (Neg, Transpose, Index)):
+            return deg(n.x)
+        if isinstance(n, Bin):
+            a, b = deg(n.a), deg(n.b)
+            if n.op in ("+", "-"):
+                return max(a, b)
+            if n.op == "**":
+                k = n.b.value if isinstance(n.b, Num) else None
+                return a * min(abs(int(k)), MAX_SIZE) if k is not None and k.denominator == 1 else a + b
+            return a + b
+        if isinstance(n, Call):
+            return sum(deg(a) for a in n.args if not isinstance(a, (int, str)))
+        if isinstance(n, Calculus):
+            return deg(n.f)
+        return 0
+
+    return max((deg(n) for n in nodes), default=0)
+
+
+def extension_assignments(used: set[str], program: Program, nodes: list[Node],
+                          instantiated: list[dict[str, int]]) -> list[dict[str, int]]:
+    """Size assignments for the extension, none already instantiated.
+
+    For a claim of one or two dims, two assignments give every dim the sizes 4 and 5
+    (two dims at different sizes), and a third, every dim above the claim's degree (at
+    most MAX_SIZE), when that degree is above 4.  A claim of three or more dims gets one
+    assignment, every dim at 4: the cost of building the steps grows with the product
+    of the sizes (the instantiated sizes already tell its dims apart).
+    """
+    dims = sorted(n for n in used if program.symbols[n].kind == "dim")
+    if not dims:
+        return []
+    candidates = [{d: FIRST + i % 2 if len(dims) <= 2 else FIRST for i, d in enumerate(dims)}]
+    if len(dims) <= 2:
+        candidates.append({d: FIRST + 1 - i % 2 for i, d in enumerate(dims)})
+        top = min(positions(nodes, program) + 1, MAX_SIZE)
+        if top > FIRST + 1:
+            candidates.append({d: top - i % 2 for i, d in enumerate(dims)})
+    out: list[dict[str, int]] = []
+    for a in candidates:
+        if a not in out and a not in instantiated:
+            out.append(a)
+    return out
+
+
+def sampled_instances(used: set[str], program: Program, sizes: dict[str, int], count: int = 1,
+                      rng: random.Random = OS_RANDOM) -> list[Instance]:
+    """``count`` instances at these sizes with index values and one-hot labels drawn at random."""
+    names = sorted(n for n in used if program.symbols[n].kind in ("index", "onehot_rows"))
+    out: list[Instance] = []
+    for _ in range(count):
+        values: dict[str, Any] = {}
+        for n in names:
+            decl = program.symbols[n]
+            if decl.kind == "index":
+                bound = decl.dims[0] if isinstance(decl.dims[0], int) else sizes[decl.dims[0]]
+                values[n] = rng.randrange(bound)
+            else:
+                rows, cols = shape_of(decl, sizes)
+                values[n] = tuple(rng.randrange(cols) for _ in range(rows))
+        inst = Instance(dict(sizes), values)
+        if inst not in out:
+            out.append(inst)
+    return out
+
+
+def scope(proved: list[list[dict[str, int]]], checked: list[list[dict[str, int]]], is_proved: bool
+          ) -> tuple[tuple[dict[str, int], ...], tuple[dict[str, int], ...]]:
+    """(proved_sizes, numeric_sizes) of a claim from each pair's proved and numerically checked sizes.
+
+    A size assignment is proved when every pair was proved there (only for a claim whose verdict
+    is ``proved``); it is numeric when every pair was proved or numerically checked there, and it
+    is not proved.
+    """
+    if not proved:
+        return (), ()
+    every: list[dict[str, int]] = []
+    for sizes in [s for p in proved for s in p] + [s for c in checked for s in c]:
+        if sizes not in every:
+            every.append(sizes)
+    both = list(zip(proved, checked))
+    proved_all = [s for s in every if is_proved and all(s in p for p, _ in both)]
+    numeric = [s for s in every if s not in proved_all and all(s in p or s in c for p, c in both)]
+    key = (lambda s: (sum(s.values()), tuple(s.values())))
+    return tuple(sorted(proved_all, key=key)), tuple(sorted(numeric, key=key))
+
+
+def note_checked(pairs: list[Any], before: list[int], sizes: dict[str, int]) -> None:
+    """Record ``sizes`` as numerically checked for each pair some numeric point agreed on since ``before``."""
+    for p, n in zip(pairs, before):
+        if p.samples > n and sizes not in p.numeric_sizes:
+            p.numeric_sizes.append(sizes)

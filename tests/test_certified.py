@@ -1,0 +1,158 @@
+"""Issue 12: `refuted` only with a certified witness; tiny differences and domain errors refuted."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symderiv import check_text
+from symderiv.results import ClaimResult
+
+
+def check(syms: str, *steps: str, extra: str = "") -> ClaimResult:
+    quoted = ", ".join(json.dumps(s) for s in steps)
+    text = f"[symbols]\n{syms}\n{extra}\n[[claim]]\nname = \"c\"\nsteps = [{quoted}]\n"
+    return check_text(text, "t.toml")[0]
+
+
+X = 'x = "scalar"'
+
+# class 7: false claims whose difference is below floating point at every sample point
+BLIND = [
+    (X, "sigma(x)", "sigma(x)*(1 + 1e-12)"),
+    (X, "sigma(x)", "sigma(x) + 1e-12 * x"),
+    (X, "sigma(x)", "sigma(x) + exp(-1000) * x"),
+    (X, "x", "x + exp(-1000 * x**2)"),
+    (X, "x**2", "x**2 + x**20 / 10**20"),
+    (X, "x", "x + (x - 1)*(x + 1/2)*(x - 2)*(x + 1)*(x - 1/2)*(x + 2)*(x - 3/2)*(x + 3/2)*(x - 3)*(x + 3)"
+            "*(x - 1/4)*(x + 1/4)*(x - 5/2)*(x - 3/4)"),
+]
+
+
+@pytest.mark.parametrize("syms,a,b", BLIND)
+def test_differences_below_floating_point_are_refuted_with_a_certificate(syms: str, a: str, b: str) -> None:
+    r = check(syms, a, b)
+    assert r.verdict.value == "refuted", r.message
+    cx = r.counterexample
+    assert cx is not None and cx.certificate and cx.point is not None
+    assert cx.certificate.startswith(("exact", "ball arithmetic"))
+
+
+def test_a_files_own_wide_tolerance_does_not_hide_a_wrong_step() -> None:
+    r = check(X, "sigma(x)", "sigma(x) * 1.05", extra="[check]\nrtol = 0.1\n")
+    assert r.verdict.value == "refuted"
+
+
+def test_layernorm_backward_without_its_eps_is_refuted() -> None:
+    syms = 'n = "dim"\nx = "vector(n)"\ng = "vector(n)"'
+    define = ('[define]\nmu = "mean(x)"\nvar = "mean((x - mu)**2)"\n'
+              'y = "(x - mu) / sqrt(var + 1e-12)"\nL = "sum(g * y)"\n')
+    wrong = "(g - mean(g) - (x - mu) / var * mean(g * (x - mu))) / sqrt(var)"
+    r = check(syms, "grad(L, x)", wrong, extra=define)
+    assert r.verdict.value == "refuted", r.message
+    assert "ball arithmetic" in r.counterexample.certificate
+
+
+def test_the_tiny_witness_is_reported_with_its_certified_difference() -> None:
+    r = check(X, "sigma(x)", "sigma(x) + exp(-1000) * x")
+    cx = r.counterexample
+    assert "e-43" in cx.difference and "bits" in cx.certificate
+
+
+# class 8: the later step undefined on an open set where the earlier one is defined
+@pytest.mark.parametrize("syms,a,b", [
+    (X, "log(x**2)", "2*log(x)"),
+    ('x = "scalar"\ny = "scalar"', "log(x*y)", "log(x) + log(y)"),
+    ('x = "scalar"\ny = "scalar"', "sqrt(x*y)", "sqrt(x)*sqrt(y)"),
+])
+def test_a_later_step_undefined_where_the_earlier_is_defined_is_refuted_domain(syms: str, a: str, b: str) -> None:
+    r = check(syms, a, b)
+    assert (r.verdict.value, r.failed_step, r.diagnosis) == ("refuted", 1, "domain")
+    cx = r.counterexample
+    assert cx.rhs is None and cx.lhs is not None and "< 0" in cx.certificate
+    assert any(str(v).startswith("-") for v in cx.point.values())
+
+
+def test_the_sqrt_squared_chain_fails_at_its_first_step() -> None:
+    r = check(X, "x", "sqrt(x)**2", "abs(x)")
+    assert (r.verdict.value, r.failed_step, r.diagnosis) == ("refuted", 1, "domain")
+
+
+def test_the_other_way_round_is_not_a_domain_error() -> None:
+    r = check(X, "2*log(x)", "log(x**2)")
+    assert r.verdict.value in ("numeric", "proved")
+
+
+def test_domain_is_in_the_json_report() -> None:
+    r = check(X, "log(x**2)", "2*log(x)")
+    assert r.to_json()["diagnosis"] == "domain"
+    assert r.to_json()["counterexample"]["certificate"]
+
+
+# classes 5 and 6: true claims must not be refuted by rounding, kinks, poles or singular points
+def test_a_pole_at_a_simple_point_does_not_refute() -> None:
+    r = check(X, "(x - 1) * diff(log(abs(x - 1)), x)", "1")
+    assert r.verdict.value != "refuted", r.counterexample
+
+
+def test_a_singular_point_of_an_adjugate_inverse_does_not_refute() -> None:
+    syms = 'A = "matrix(2, 2)"'
+    det = "(A[0, 0]*A[1, 1] - A[0, 1]*A[1, 0])"
+    r = check(syms, f"A[0, 0]*A[1, 1]/{det} - A[0, 1]*A[1, 0]/{det}", "1")
+    assert r.verdict.value != "refuted", r.counterexample
+    r = check(syms, f"diff(A[1, 1]/{det}, A[0, 0])", f"-A[1, 1]**2/{det}**2")
+    assert r.verdict.value != "refuted", r.counterexample
+
+
+def test_linearity_through_nested_sigmoids_is_not_refuted() -> None:
+    f = "x"
+    for _ in range(9):
+        f = f"sigma({f})"
+    r = check(X, f"diff(3*{f} + x**2, x)", f"3*diff({f}, x) + 2*x")
+    assert r.verdict.value != "refuted", r.counterexample
+
+
+def test_hessian_through_a_saturated_log_one_minus_sigma_is_not_refuted() -> None:
+    syms = 'm = "dim"\np = "dim"\nX = "matrix(m, p)"\nw = "vector(p)"\ny = "vector(m)"'
+    define = ('[define]\ns = "sigma(X @ w)"\n'
+              'J = "-sum(y * log(s) + (1 - y) * log(1 - sigma(X @ w))) / m"\n'
+              '[check]\nsizes = { m = [3], p = [8] }\nsamples = 4\n')
+    r = check(syms, "jacobian(grad(J, w), w)", "X.T @ diag(s * (1 - s)) @ X / m", extra=define)
+    assert r.verdict.value != "refuted", r.counterexample
+
+
+def test_a_finite_difference_centred_where_f_is_not_finite_is_skipped() -> None:
+    from symderiv.engine import numeric
+    from symderiv.engine.evaluate import Instance, Program
+    from symderiv.language.reading import read_text
+
+    doc = read_text('[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "x"\nrhs = "x"\n', "t.toml")
+    program = Program.build(doc)
+    node = program.parse_step("diff(log(abs(x - 1)), x)")
+    point = numeric.Point({"x": np.array([[1.0]])})
+    assert np.isnan(numeric.evaluate(program, node, Instance({}, {}), point)).all()
+
+
+# class 7, last example: every instance gets random points beyond the fixed simple ones
+def test_every_instance_gets_random_points(tmp_path: Path) -> None:
+    syms = 'n = "dim"\ni = "index(n)"\nj = "index(n)"\nk = "index(n)"\nl = "index(n)"\nv = "vector(n)"'
+    # wrong only away from the simple points' values (0 at every entry's simple values)
+    wrong = "v[i] + (v[j] - 1)*(v[j] + 1/2)*(v[j] - 2)*(v[j] + 1)*(v[j] - 1/2)*(v[j] + 2)*(v[j] - 1/4)*(v[j] + 1/4)"
+    r = check(syms, "v[i] + 0*v[k]*v[l]", wrong)
+    assert r.verdict.value == "refuted"
+
+
+# class 6 and the "internal errors" bullet
+def test_a_step_that_is_not_real_is_a_located_error_not_a_traceback() -> None:
+    r = check(X, "relu(log(-3))", "0")
+    assert r.verdict.value == "error"
+    assert "t.toml:" in r.message and "Traceback" not in r.message and "internal error" not in r.message
+
+
+@pytest.mark.parametrize("a,b", [("v", "v.T"), ("v.T", "v"), ("A @ v", "v.T @ A"), ("v.T @ A", "A @ v")])
+def test_reversed_shape_mismatches_are_verdicts_or_located_errors(a: str, b: str) -> None:
+    r = check('n = "dim"\nv = "vector(n)"\nA = "matrix(n, n)"', a, b)
+    assert r.verdict.value in ("refuted", "error")
+    assert "Traceback" not in (r.message or "") and "internal error" not in (r.message or "")
