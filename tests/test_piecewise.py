@@ -9,6 +9,7 @@ import sympy as sp
 
 from symderiv import check_text
 from symderiv.engine import cases, regions
+from symderiv.engine.proving import Prover
 from symderiv.language.piecewise import Step
 
 HEAD = """
@@ -103,6 +104,11 @@ def test_max_of_two_arrays_is_an_error_that_suggests_maximum() -> None:
     assert r.verdict.value == "error" and "maximum(a, b)" in r.message and "t.toml:" in r.message
 
 
+def test_max_of_a_scalar_and_zero_is_an_error_that_suggests_maximum() -> None:
+    r = results(claims(("relu misspelt", "diff(max(x, 0), x)", "heaviside(x)", True)))["relu misspelt"]
+    assert r.verdict.value == "error" and "maximum(x, 0)" in r.message
+
+
 def test_reductions_and_broadcasting() -> None:
     text = claims(("max by min", "max(v)", "-min(-v)", True),
                   ("rows", "max(W, 1)", "-min(-W, 1)", True),
@@ -127,7 +133,7 @@ def test_the_lp_decides_empty_regions_exactly() -> None:
 def test_a_refutation_by_cases_is_a_point_strictly_inside_its_region() -> None:
     x = sp.Symbol("x", real=True)
     a, b = Step(x) - Step(x - 6), Step(x)          # ReLU6' against ReLU': they differ where x > 6
-    outcome = cases.prove_by_cases(b - a, _Prover())
+    outcome = cases.prove_by_cases(b - a, Prover())
     assert outcome.status == "open"
     w = cases.witness(a, b, outcome.open)
     assert w is not None and w.region == "x > 6" and w.point[x] > 6 and w.gap == 1
@@ -151,18 +157,6 @@ def test_sampling_reaches_far_breakpoints() -> None:
     assert xs[0] < -5 and -5 < xs[1] < 5 and xs[-1] > 5
 
 
-class _Prover:
-    def __init__(self) -> None:
-        from symderiv.engine.proving import Prover
-        self.p = Prover()
-
-    def zeros(self, exprs):
-        return self.p.zeros(exprs)
-
-    def decide(self, e):
-        return self.p.decide(e)
-
-
 def test_the_lp_agrees_with_points_on_random_systems() -> None:
     # one-sided checks that cannot both pass for a wrong LP: a "non-empty" answer comes with a point
     # strictly inside; an "empty" answer must not contradict any grid point found inside
@@ -172,11 +166,14 @@ def test_the_lp_agrees_with_points_on_random_systems() -> None:
     grid = [(Fraction(i, 4), Fraction(j, 4)) for i in range(-40, 41) for j in range(-40, 41)]
     answers = set()
     for _ in range(60):
-        conds = [(rng.randint(-3, 3) * x + rng.randint(-3, 3) * y + rng.randint(-6, 6), 1) for _ in range(rng.randint(2, 4))]
+        conds = [(rng.randint(-3, 3) * x + rng.randint(-3, 3) * y + rng.randint(-6, 6), 1)
+                 for _ in range(rng.randint(2, 4))]
         conds = [c for c in conds if c[0].free_symbols] or [(x, 1)]
         ok, point = regions.feasible(conds)
         answers.add(ok)
-        inside = lambda p: all(c[0].subs({x: p[0], y: p[1]}) > 0 for c in conds)
+
+        def inside(p: tuple[Fraction, Fraction]) -> bool:
+            return all(c[0].subs({x: p[0], y: p[1]}) > 0 for c in conds)
         if ok:
             assert inside((point.get(x, Fraction(0)), point.get(y, Fraction(0))))
         else:

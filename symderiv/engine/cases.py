@@ -127,7 +127,7 @@ class CaseProof:
     methods: frozenset[str] = frozenset()
 
 
-def prove_by_cases(diff: sp.Basic, prover: Any, limit: int | None = None) -> CaseProof:
+def prove_by_cases(diff: sp.Basic, prover: Any, limit: int | None = None, use_simplify: bool = True) -> CaseProof:
     limit = MAX_REGIONS if limit is None else limit
     e = to_steps(diff)
     try:
@@ -140,7 +140,7 @@ def prove_by_cases(diff: sp.Basic, prover: Any, limit: int | None = None) -> Cas
     for leaf, zero in zip(found, shown):
         if zero:
             continue
-        d = prover.decide(leaf.exprs[0])
+        d = prover.decide(leaf.exprs[0], use_simplify=use_simplify)
         if d.status == "zero":
             methods.add(d.method or "identical")
             continue

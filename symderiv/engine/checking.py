@@ -356,7 +356,7 @@ class _Context:
                     p.methods.add("identical" if diff == 0 else "exact evaluation")
                     continue
                 if self.pieces and has_pieces(diff):
-                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff):
+                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff, exact_only):
                         continue
                     if p.refuted or p.undecided:
                         break
@@ -389,9 +389,13 @@ class _Context:
                 break
 
 
-    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any) -> bool:
+    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any,
+                 exact_only: bool = False) -> bool:
         """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
-        outcome = prove_by_cases(diff, self.prover)
+        try:
+            outcome = prove_by_cases(diff, self.prover, use_simplify=not exact_only)
+        except RecursionError:
+            return False
         if outcome.status == "zero":
             p.methods |= outcome.methods or {"identical"}
             return True

@@ -276,6 +276,16 @@ def _build_table() -> dict[str, Function]:
     return table
 
 
+def _reduce_not_scalar(name: str) -> Callable[..., Shape]:
+    """``max(x, 0)`` of a scalar is almost always ``maximum(x, 0)`` misspelt (numpy rejects an axis there too)."""
+    def rule(s: Shape, axis: int | None = None) -> Shape:
+        if axis is not None and s == (1, 1):
+            raise ShapeError(f"{name}(x, {axis}) takes the {name}imum of a scalar along axis {axis}; "
+                             f"for the {name}imum of x and {axis} use {name}imum(x, {axis})")
+        return _reduce(s, axis)
+    return rule
+
+
 def _piecewise_rows() -> list[Function]:
     """relu, abs, sign, heaviside, maximum, minimum, clip, max, min: see ``piecewise``."""
     P = piecewise
@@ -290,7 +300,8 @@ def _piecewise_rows() -> list[Function]:
                 ("minimum", 2, P.s_minimum, P.n_minimum, "elementwise minimum of a and b (broadcasting)"),
                 ("clip", 3, P.s_clip, P.n_clip, "clip(x, lo, hi) = minimum(maximum(x, lo), hi)"))]
     for name, fold in (("max", P.s_maximum), ("min", P.s_minimum)):
-        rows.append(Function(name, ("a", "x"), 1, _reduce, _per_line(P.s_reduce(fold)), _per_line(P.n_reduce(name)),
+        rows.append(Function(name, ("a", "x"), 1, _reduce_not_scalar(name), _per_line(P.s_reduce(fold)),
+                             _per_line(P.n_reduce(name)),
                              f"the {name}imum of all entries (or of each row/column with an axis)"))
     return rows
 
