@@ -33,6 +33,7 @@ from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
 
 SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
+LARGER_SECONDS = 1.0     # the least CPU time the check at larger sizes may take
 MAX_CANDIDATES = 4       # numeric disagreements offered to the certifier per pair (each may cost 4 precisions)
 RANDOM_PER_INSTANCE = 1  # every instance gets random points beyond the fixed simple ones
 SEARCH_POINTS = 6        # random points per instance in the witness search for an undecided pair
@@ -106,6 +107,7 @@ def _last(results: Iterator[ClaimResult]) -> ClaimResult:
 def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult, start: float
            ) -> Iterator[ClaimResult]:
     where = f"{doc.path}:{spec.line}"
+    cpu_start = time.process_time()
     if spec.problem:
         raise ClaimError(spec.problem)
     program = _program(doc)
@@ -168,11 +170,18 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     if not any(p.refuted or p.shape for p in pairs):
         yield replace(_result(base, pairs, start, provisional=False),    # what stands if the larger sizes do not finish
                       message="proved at the sizes listed; the check at larger sizes did not finish in the time limit")
-    # 3b. beyond the instantiated sizes: exact and randomized, index values sampled (see sizes.py)
+    # 3b. larger sizes (sizes.py), within as much CPU time as the claim took so far: sizes not reached are not listed
+    deadline = time.process_time() + max(LARGER_SECONDS, time.process_time() - cpu_start)   # CPU time: load-proof
     for sizes in extension_assignments(used, program, nodes, assignments):
-        if any(p.refuted or p.shape for p in pairs):
+        left = deadline - time.process_time()
+        if left <= 0 or any(p.refuted or p.shape for p in pairs):
             break
-        if ctx.extend(sizes, pairs, used, start):
+        try:
+            with budget(left, cpu=True):    # never yield inside: the alarm must not fire in the caller
+                done = ctx.extend(sizes, pairs, used, start)
+        except OutOfTime:
+            break
+        if done:
             yield _result(base, pairs, start, provisional=False)
     # 4. a step refuted only by the proof (a constant difference) is diagnosed now
     ctx.diagnose_first(pairs, plan + ctx.extended, used)

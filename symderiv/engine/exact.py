@@ -2,8 +2,8 @@
 
 ``compile_program`` turns SymPy rational expressions (after ``atoms``: symbols,
 rationals, ``+``, ``*`` and integer powers only) into one flat straight-line
-program: a list of instructions over numbered registers, shared pieces computed
-once.  The program is then evaluated with plain Python integers, which are exact:
+program: a list of instructions over numbered registers, each distinct node (shared
+objects: SymPy's cache makes equal pieces one object) computed once.  The program is then evaluated with plain Python integers, which are exact:
 
 - ``modular``: modulo M = p_1 * ... * p_t, the product of t primes drawn afresh
   (``random_prime``), at a point drawn uniformly modulo M.  By the Chinese
@@ -52,12 +52,17 @@ class ZeroDenominator(Exception):
     """A value to be inverted is zero (modulo one of the primes)."""
 
 
+_SMALL_PRIMES = math.prod(int(q) for q in sp.primerange(3, 1000))
+
+
 def random_prime(rng: random.Random = OS_RANDOM) -> int:
-    """A prime drawn uniformly from the primes in [2^62, 2^63) (rejection sampling, OS randomness)."""
+    """A prime drawn uniformly from the primes in [2^62, 2^63) (rejection sampling, OS randomness).
+
+    A gcd with the odd primes below 1000 discards most candidates before the primality test."""
     low = 1 << PRIME_MIN_LOG2
     while True:
         n = low + rng.randrange(low) | 1
-        if sp.isprime(n):
+        if math.gcd(n, _SMALL_PRIMES) == 1 and sp.isprime(n):
             return n
 
 
@@ -105,16 +110,12 @@ def compile_program(roots: list[sp.Basic]) -> Program:
     """One program for all ``roots`` (SymPy rational expressions), with degree and size bounds."""
     code: list[tuple[int, Any]] = []
     reg: dict[int, int] = {}
-    by_value: dict[sp.Basic, int] = {}
     num: list[tuple[int, int]] = []      # (degree, bits) of each register's unreduced numerator
     den: list[tuple[int, int]] = []
     inv_degree = inv_bits = 0
     symbols: list[sp.Basic] = []
     inputs: list[int] = []
     for n in _post_order(roots):
-        if n in by_value:                          # structurally equal to a node already compiled
-            reg[id(n)] = by_value[n]
-            continue
         if n.is_Symbol:
             op: tuple[int, Any] = (_VAR, len(symbols))
             symbols.append(n)
@@ -150,7 +151,7 @@ def compile_program(roots: list[sp.Basic]) -> Program:
                 nd, dd = (-k * den[b][0], -k * den[b][1]), (-k * num[b][0], -k * num[b][1])
         else:
             raise Unsupported(type(n).__name__)
-        reg[id(n)] = by_value[n] = len(code)
+        reg[id(n)] = len(code)
         code.append(op)
         num.append(nd)
         den.append(dd)

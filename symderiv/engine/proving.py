@@ -162,23 +162,26 @@ def exact_constant(program: Program) -> Fraction | None:
 
 
 @contextmanager
-def budget(seconds: float | None) -> Iterator[None]:
-    """Raise OutOfTime after ``seconds`` (main thread of a process only; else no limit)."""
+def budget(seconds: float | None, cpu: bool = False) -> Iterator[None]:
+    """Raise OutOfTime after ``seconds`` of wall-clock time, or of the process's CPU time when ``cpu``
+    (main thread of a process only; else no limit).  The alarms are separate, so a CPU budget may
+    hold wall-clock ones (``simplify``'s) inside it."""
+    sig, timer = (signal.SIGVTALRM, signal.ITIMER_VIRTUAL) if cpu else (signal.SIGALRM, signal.ITIMER_REAL)
     usable = seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
     if usable:
         try:
-            old = signal.signal(signal.SIGALRM, _alarm)
+            old = signal.signal(sig, _alarm)
         except ValueError:          # not the main thread
             usable = False
     if not usable:
         yield
         return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(timer, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(timer, 0)
+        signal.signal(sig, old)
 
 
 def _alarm(signum: int, frame: Any) -> None:
