@@ -110,6 +110,10 @@ def reading(latex: str) -> str:
     (r"$-\log \hat{y}_o$", "-log(y_hat[o])"),
     (r"$0.5 x$", "(1/2) * x"),
     (r"$x \div 2$", "x / 2"),
+    (r"$\max(0, x)$", "maximum(0, x)"),                                # two arguments: the binary maximum
+    (r"$\max(z)$", "max(z)"),
+    (r"$\sin^2(x) + \cos^2(x)$", "sin(x) ** 2 + cos(x) ** 2"),
+    (r"$\sin'(x)$", "diff(sin(x), x)"),
 ])
 def test_each_construct_is_read_as_its_expression(latex: str, expected: str) -> None:
     assert reading(latex) == expected

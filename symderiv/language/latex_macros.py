@@ -26,7 +26,8 @@ PRODUCT_MACROS = {"cdot", "times"}
 ELEMENTWISE_MACROS = {"odot", "circ"}
 NORMS = {"lVert": "rVert", "|": "|", "Vert": "Vert"}
 REFUSED = {"sum": "sums", "prod": "products", "int": "integrals", "lim": "limits"}
-ELEMENTWISE = {"exp", "log", "sqrt", "tanh", "sigma", "sigmoid", "relu", "abs", "softplus", "swish", "gelu", "erf"}
+ELEMENTWISE = {"exp", "log", "sqrt", "tanh", "sigma", "sigmoid", "relu", "abs", "softplus", "swish", "gelu", "erf",
+               "sin", "cos", "tan", "arctan", "sinh", "cosh"}
 
 
 def macro(r: "_Reader", t: Tok) -> Node:

@@ -320,6 +320,8 @@ class _Reader(_Builder):
             args = [self.postfix(self.primary())]
         else:
             raise self.fail(at, f"{fn} needs an argument")
+        if fn in ("max", "min") and len(args) == 2 and f"{fn}imum" in FUNCTIONS:
+            fn = f"{fn}imum"                  # \max(0, x) is the binary maximum, as on paper
         node = self.call(fn, args, at)
         if prime:
             node = self.prime(fn, node, at)
