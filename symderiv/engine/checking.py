@@ -9,7 +9,7 @@ still gets the verdict it has earned.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 import numpy as np
@@ -24,13 +24,14 @@ from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
 from .parametric import SizeBuild
 from .proving import OutOfTime, Prover, budget
-from .sizes import extension_assignments, note_checked, sampled_instances, scope
+from .sizes import extension_assignments, note_checked, sampled_instances
 from .nonzero import nonzero_counterexample
 from .texcheck import check_tex, readings
 from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
 from .cases import has_pieces, prove_by_cases, witness
 from ..language.reading import ClaimSpec, Document
-from ..results import ClaimResult, Counterexample, StepResult, Verdict
+from ..results import ClaimResult, Counterexample, Verdict
+from .pairs import Pair, clip, indices_of, result_of, shape_refuted, short
 
 SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
 LARGER_SECONDS = 1.0     # the least CPU time the check at larger sizes may take
@@ -41,27 +42,6 @@ SEARCH_POINTS = 6        # random points per instance in the witness search for 
 
 class ClaimError(Exception):
     """The claim cannot be checked; the message is for the user, already located."""
-
-
-@dataclass
-class _Pair:
-    """What is known so far about step k against step k-1."""
-
-    k: int
-    samples: int = 0
-    refuted: Counterexample | None = None
-    shape: bool = False
-    open_points: bool = False            # numeric found at least one point in the domain
-    proved_sizes: list[dict[str, int]] = field(default_factory=list)
-    numeric_sizes: list[dict[str, int]] = field(default_factory=list)   # where some numeric point agreed
-    methods: set[str] = field(default_factory=set)
-    undecided: str | None = None         # why the proof stopped
-    diagnosis: tuple[str | None, str | None] = (None, None)
-    symbolic_done: bool = False
-    diagnosed: bool = False
-    where: tuple[Instance, numeric.Point | None] | None = None   # the counterexample's instance (and point)
-    candidates: int = 0                  # points offered to the certifier
-    hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
 
 
 def _program(doc: Document, cache: dict[int, Program] = {}) -> Program:  # noqa: B006 - per-process memo
@@ -116,7 +96,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         try:
             nodes.append(program.parse_step(text))
         except (ParseError, ProgramError) as e:
-            raise ClaimError(f"{where}: step {k} ({_short(text)}): {e}") from None
+            raise ClaimError(f"{where}: step {k} ({short(text)}): {e}") from None
     used = program.names_used(nodes)
     try:
         assignments = size_assignments(used, program, settings.sizes)
@@ -124,7 +104,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     except ShapeError as e:
         raise ClaimError(f"{where}: {e}") from None
 
-    pairs = [_Pair(k) for k in range(1, len(nodes))]
+    pairs = [Pair(k) for k in range(1, len(nodes))]
     ctx = _Context(program, nodes, spec, settings, where)
 
     # 1. the numeric spot check, smallest sizes first
@@ -134,16 +114,16 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         for inst in insts:
             ctx.numeric(inst, pairs, per_instance)
         note_checked(pairs, before, sizes)
-    yield _result(base, pairs, start, provisional=True)
+    yield result_of(base, pairs, start, provisional=True)
     if ctx.pieces:      # then a point inside every region the branch conditions allow: far breakpoints too
         for _, insts in plan:
             for inst in insts:
                 ctx.numeric(inst, pairs, 0, regions=True)
-        yield _result(base, pairs, start, provisional=True)
+        yield result_of(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
     if ctx.diagnose_first(pairs, plan, used):
-        yield _result(base, pairs, start, provisional=True)
+        yield result_of(base, pairs, start, provisional=True)
 
     # 3. the proof, for every pair not already refuted
     for sizes, insts in plan:
@@ -156,7 +136,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         for p in todo:
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
-        yield _result(base, pairs, start, provisional=True)
+        yield result_of(base, pairs, start, provisional=True)
     # 3a. a certified witness for every pair the proof left undecided, at random points of every instance
     for _, insts in plan:
         for inst in insts:
@@ -168,7 +148,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     for p in pairs:
         p.symbolic_done = True
     if not any(p.refuted or p.shape for p in pairs):
-        yield replace(_result(base, pairs, start, provisional=False),    # what stands if the larger sizes do not finish
+        yield replace(result_of(base, pairs, start, provisional=False),    # what stands if the larger sizes do not finish
                       message="proved at the sizes listed; the check at larger sizes did not finish in the time limit")
     # 3b. larger sizes (sizes.py), within as much CPU time as the claim took so far: sizes not reached are not listed
     deadline = time.process_time() + max(LARGER_SECONDS, time.process_time() - cpu_start)   # CPU time: load-proof
@@ -182,10 +162,10 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         except OutOfTime:
             break
         if done:
-            yield _result(base, pairs, start, provisional=False)
+            yield result_of(base, pairs, start, provisional=False)
     # 4. a step refuted only by the proof (a constant difference) is diagnosed now
     ctx.diagnose_first(pairs, plan + ctx.extended, used)
-    yield _result(base, pairs, start, provisional=False)
+    yield result_of(base, pairs, start, provisional=False)
 
 
 class _Context:
@@ -196,7 +176,7 @@ class _Context:
         self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
         self.extended: list[tuple[dict[str, int], list[Instance]]] = []
 
-    def extend(self, sizes: dict[str, int], pairs: list[_Pair], used: set[str], start: float) -> bool:
+    def extend(self, sizes: dict[str, int], pairs: list[Pair], used: set[str], start: float) -> bool:
         """One larger size assignment at a sampled instance: exact for the pairs proved so far, numeric for
         the rest and for any the exact test does not settle; False when the sizes do not fit the claim."""
         try:
@@ -222,7 +202,7 @@ class _Context:
         self.extended.append((sizes, [inst]))
         return True
 
-    def diagnose_first(self, pairs: list[_Pair], plan: list[tuple[dict[str, int], list[Instance]]],
+    def diagnose_first(self, pairs: list[Pair], plan: list[tuple[dict[str, int], list[Instance]]],
                        used: set[str]) -> bool:
         """Diagnose the first refuted pair, once; True when that was done now."""
         first = next((p for p in pairs if p.refuted or p.shape), None)
@@ -243,9 +223,9 @@ class _Context:
 
     def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:
         at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""
-        return ClaimError(f"{self.where}: step {k} ({_short(self.spec.steps[k])}): {e}{at}")
+        return ClaimError(f"{self.where}: step {k} ({short(self.spec.steps[k])}): {e}{at}")
 
-    def numeric(self, inst: Instance, pairs: list[_Pair], count: int, regions: bool = False) -> None:
+    def numeric(self, inst: Instance, pairs: list[Pair], count: int, regions: bool = False) -> None:
         s = self.settings
         used = self.program.names_used(self.nodes)
         points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
@@ -265,7 +245,7 @@ class _Context:
                     continue
                 if a.shape != b.shape:
                     p.shape = True
-                    p.refuted = Counterexample(dict(inst.sizes), _indices(inst), {}, None, None, None,
+                    p.refuted = Counterexample(dict(inst.sizes), indices_of(inst), {}, None, None, None,
                                                lhs_shape=a.shape, rhs_shape=b.shape)
                     continue
                 if not numeric.finite(a, b):
@@ -281,7 +261,7 @@ class _Context:
                                      s.rtol, s.atol) is not None:
                     self.certify(p, inst, point)   # a candidate only: refuted when certified there
 
-    def certify(self, p: _Pair, inst: Instance, point: numeric.Point | dict[str, np.ndarray],
+    def certify(self, p: Pair, inst: Instance, point: numeric.Point | dict[str, np.ndarray],
                 max_bits: int = PRECISIONS[-1], limited: bool = True) -> bool:
         """Refute the pair at this point when a certified witness is found there (see ``certify``).
 
@@ -308,7 +288,7 @@ class _Context:
                                            self.program.names_used(self.nodes))
         return self.certifiers[k]
 
-    def search(self, inst: Instance, pairs: list[_Pair], seconds: float) -> None:
+    def search(self, inst: Instance, pairs: list[Pair], seconds: float) -> None:
         """Look for certified witnesses at seeded random points of spread magnitudes (for undecided pairs)."""
         used = self.program.names_used(self.nodes)
         points = random_points(self.program, used, inst, self.settings.seed, SEARCH_POINTS)
@@ -321,7 +301,7 @@ class _Context:
         except OutOfTime:
             pass
 
-    def prove(self, inst: Instance, todo: list[_Pair], start: float, shared: SizeBuild | None = None,
+    def prove(self, inst: Instance, todo: list[Pair], start: float, shared: SizeBuild | None = None,
               exact_only: bool = False) -> None:
         """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
         ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
@@ -355,7 +335,7 @@ class _Context:
                 continue
             a, b = value(p.k - 1), value(p.k)
             if a.shape != b.shape:            # the proof compares shapes too: no point may be needed
-                _shape_refuted(p, inst, a.shape, b.shape)
+                shape_refuted(p, inst, a.shape, b.shape)
                 break
             indices = list(np.ndindex(a.shape))
             diffs = [b[idx] - a[idx] for idx in indices]
@@ -377,14 +357,14 @@ class _Context:
                     for k, v in ((p.k - 1, a[idx]), (p.k, b[idx])):
                         if v.is_number and v.is_real is not True:
                             raise self.located(k, inst, ValueError(
-                                f"is not a real number ({_clip(str(v), 80)}); "
+                                f"is not a real number ({clip(str(v), 80)}); "
                                 "is there a log or sqrt of a negative constant?"))
                     p.undecided = f"entry {idx} of the difference at {inst.describe()} is not a real number"
                     break
                 if d.status == "constant":
                     p.refuted = Counterexample(
-                        dict(inst.sizes), _indices(inst), {}, (int(idx[0]), int(idx[1])),
-                        _clip(str(a[idx])), _clip(str(b[idx])), exact=True, difference=str(d.constant),
+                        dict(inst.sizes), indices_of(inst), {}, (int(idx[0]), int(idx[1])),
+                        clip(str(a[idx])), clip(str(b[idx])), exact=True, difference=str(d.constant),
                         certificate=f"exact: the difference is the constant {d.constant}")
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
@@ -398,7 +378,7 @@ class _Context:
                 break
 
 
-    def by_cases(self, p: _Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any,
+    def by_cases(self, p: Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any,
                  exact_only: bool = False) -> bool:
         """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
         try:
@@ -422,58 +402,3 @@ class _Context:
                 p.refuted = replace(cex, certificate=sure.counterexample(inst).certificate)
                 p.where = (inst, point)
         return False
-
-
-
-def _shape_refuted(p: _Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:
-    p.shape = True
-    if p.refuted is None:
-        p.refuted = Counterexample(dict(inst.sizes), _indices(inst), {}, None, None, None,
-                                   lhs_shape=lhs, rhs_shape=rhs)
-
-
-def _indices(inst: Instance) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in inst.indices.items()}
-
-
-def _clip(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return f"`{text}`" if len(text) <= limit else f"`{text[:limit - 1]}…`"
-
-
-def _result(base: ClaimResult, pairs: list[_Pair], start: float, provisional: bool) -> ClaimResult:
-    steps: list[StepResult] = []
-    for p in pairs:
-        if p.refuted is not None:
-            verdict, msg = Verdict.REFUTED, p.hint
-        elif not p.open_points and not p.symbolic_done:
-            verdict, msg = Verdict.TIMEOUT, "no numeric sample point was in the domain of both steps"
-        elif p.undecided or not p.symbolic_done:
-            verdict = Verdict.NUMERIC if p.open_points else Verdict.TIMEOUT
-            msg = p.undecided or "the symbolic proof did not finish in the time allowed"
-        else:
-            verdict, msg = Verdict.PROVED, None if p.open_points else "proved symbolically; no numeric point was in the domain"
-        method = "simplify" if "simplify" in p.methods else ("exact evaluation" if "exact evaluation" in p.methods
-                                                             else ("identical" if p.methods else None))
-        steps.append(StepResult(p.k, verdict, method, tuple(p.proved_sizes), p.samples,
-                                p.diagnosis[0], p.diagnosis[1], p.refuted, msg))
-    failed = next((s for s in steps if s.verdict is Verdict.REFUTED), None)
-    order = [Verdict.REFUTED, Verdict.TIMEOUT, Verdict.NUMERIC, Verdict.PROVED]
-    verdict = next(v for v in order if any(s.verdict is v for s in steps) or v is Verdict.PROVED)
-    if provisional and verdict is Verdict.PROVED:
-        verdict = Verdict.NUMERIC
-    message = failed.message if failed else None
-    if failed is None:
-        worst = next((s for s in steps if s.verdict is verdict and s.message), None)
-        message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
-    proved_sizes, numeric_sizes = ((), ()) if verdict not in (Verdict.PROVED, Verdict.NUMERIC) else scope(
-        [p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs], verdict is Verdict.PROVED)
-    return replace(base, verdict=verdict, failed_step=failed.index if failed else None,
-                   proved_sizes=proved_sizes, numeric_sizes=numeric_sizes,
-                   diagnosis=failed.diagnosis if failed else None,
-                   counterexample=failed.counterexample if failed else None,
-                   message=message, step_results=tuple(steps), seconds=time.monotonic() - start)
