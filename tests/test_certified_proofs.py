@@ -78,6 +78,19 @@ def test_trials_reach_the_error_bound() -> None:
     assert zero_mask(exact.compile_program([(x + 1) ** 2 - x ** 2 - 2 * x - 1])) == [True]
 
 
+def test_equal_symbols_that_are_distinct_objects_are_one_variable() -> None:
+    # SymPy's cache can evict a symbol, so Symbol("x") made again is another object, equal to the first;
+    # compiled by id() they were two variables and (x + 1)^2 - x^2 - 2x - 1 was "not zero" (order-dependent)
+    x1 = sp.Symbol("x", real=True)
+    square = (x1 + 1) ** 2
+    sp.core.cache.clear_cache()
+    x2 = sp.Symbol("x", real=True)
+    assert x1 is not x2 and x1 == x2
+    prog = exact.compile_program([square - x2 ** 2 - 2 * x2 - 1])
+    assert len(prog.symbols) == 1
+    assert zero_mask(prog) == [True]
+
+
 # ------------------------------------------------------------------ 2. a nonzero constant, exactly
 def test_a_constant_modulo_the_old_prime_is_not_a_constant() -> None:
     # 5 + (2^61 - 1) x is 5 modulo 2^61 - 1 at every point, but it is not a constant

@@ -91,16 +91,18 @@ class Program:
 
 
 def _post_order(roots: list[sp.Basic]) -> Iterator[sp.Basic]:
-    seen: set[int] = set()
+    # keyed by the node itself, not id(): equal pieces that are distinct objects (SymPy's cache evicts, so
+    # Symbol("x") made twice can be two objects) must be one register, or one variable would become two
+    seen: set[sp.Basic] = set()
     stack: list[tuple[sp.Basic, bool]] = [(r, False) for r in reversed(roots)]
     while stack:
         node, ready = stack.pop()
         if ready:
             yield node
             continue
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
+        seen.add(node)
         stack.append((node, True))
         if node.is_Add or node.is_Mul or node.is_Pow:
             stack.extend((a, False) for a in node.args)
@@ -109,7 +111,7 @@ def _post_order(roots: list[sp.Basic]) -> Iterator[sp.Basic]:
 def compile_program(roots: list[sp.Basic]) -> Program:
     """One program for all ``roots`` (SymPy rational expressions), with degree and size bounds."""
     code: list[tuple[int, Any]] = []
-    reg: dict[int, int] = {}
+    reg: dict[sp.Basic, int] = {}
     num: list[tuple[int, int]] = []      # (degree, bits) of each register's unreduced numerator
     den: list[tuple[int, int]] = []
     inv_degree = inv_bits = 0
@@ -128,7 +130,7 @@ def compile_program(roots: list[sp.Basic]) -> Program:
             if q != 1:
                 inv_bits += q.bit_length()
         elif n.is_Add:
-            args = [reg[id(a)] for a in n.args]
+            args = [reg[a] for a in n.args]
             op = (_ADD, args)
             den_deg = sum(den[a][0] for a in args)
             den_bits = sum(den[a][1] for a in args)
@@ -136,12 +138,12 @@ def compile_program(roots: list[sp.Basic]) -> Program:
                   math.ceil(math.log2(len(args))) + max(num[a][1] + den_bits - den[a][1] for a in args))
             dd = (den_deg, den_bits)
         elif n.is_Mul:
-            args = [reg[id(a)] for a in n.args]
+            args = [reg[a] for a in n.args]
             op = (_MUL, args)
             nd = (sum(num[a][0] for a in args), sum(num[a][1] for a in args))
             dd = (sum(den[a][0] for a in args), sum(den[a][1] for a in args))
         elif n.is_Pow and n.exp.is_Integer:
-            b, k = reg[id(n.base)], int(n.exp)
+            b, k = reg[n.base], int(n.exp)
             op = (_POW, (b, k))
             if k >= 0:
                 nd, dd = (k * num[b][0], k * num[b][1]), (k * den[b][0], k * den[b][1])
@@ -151,11 +153,11 @@ def compile_program(roots: list[sp.Basic]) -> Program:
                 nd, dd = (-k * den[b][0], -k * den[b][1]), (-k * num[b][0], -k * num[b][1])
         else:
             raise Unsupported(type(n).__name__)
-        reg[id(n)] = len(code)
+        reg[n] = len(code)
         code.append(op)
         num.append(nd)
         den.append(dd)
-    outputs = [reg[id(r)] for r in roots]
+    outputs = [reg[r] for r in roots]
     return Program(code, symbols, inputs, outputs, [Bound(*num[o]) for o in outputs],
                    [Bound(*den[o]) for o in outputs], Bound(inv_degree, inv_bits))
 
