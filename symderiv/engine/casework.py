@@ -18,7 +18,7 @@ from .arrays import free_symbols
 from .evaluate import Instance, Program
 from .numeric import Point
 from ..language.functions import ShapeError
-from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Transpose
+from ..language.parsing import Call, Node
 from ..language.piecewise import NAMES
 from ..results import Counterexample
 
@@ -27,25 +27,7 @@ _ERRORS = (ShapeError, ArithmeticError, TypeError, ValueError, KeyError, Recursi
 
 def piecewise_claim(program: Program, nodes: list[Node]) -> bool:
     """Does any step (or a define it uses) call a piecewise function?"""
-    seen: set[str] = set()
-    stack: list[Any] = list(nodes)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Call):
-            if n.fn in NAMES:
-                return True
-            stack.extend(a for a in n.args if not isinstance(a, (int, str)))
-        elif isinstance(n, Name):
-            if n.name in program.defines and n.name not in seen:
-                seen.add(n.name)
-                stack.append(program.defines[n.name])
-        elif isinstance(n, (Neg, Transpose, Index)):
-            stack.append(n.x)
-        elif isinstance(n, Bin):
-            stack.extend((n.a, n.b))
-        elif isinstance(n, Calculus):
-            stack.append(n.f)
-    return False
+    return any(isinstance(n, Call) and n.fn in NAMES for n in program.walk(list(nodes)))
 
 
 def _fill(inst: Instance, seed: int) -> Any:

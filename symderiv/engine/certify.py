@@ -40,7 +40,7 @@ from .balls import R, Dual, Kink, Undefined, Unsupported
 from .evaluate import Evaluator, Instance, Program, shape_of
 from ..language import functions
 from ..language.functions import ShapeError
-from ..language.parsing import Call, Calculus, Index, Name, Neg, Bin, Node, Transpose
+from ..language.parsing import Calculus, Node
 from ..results import Counterexample
 
 PRECISIONS = (64, 256, 1024, 4096)
@@ -177,22 +177,7 @@ class BallEvaluator(Evaluator):
 
 def has_calculus(program: Program, node: Node) -> bool:
     """Does the step take a derivative, itself or through a define?"""
-    seen: set[str] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Calculus):
-            return True
-        if isinstance(n, Name) and n.name in program.defines and n.name not in seen:
-            seen.add(n.name)
-            stack.append(program.defines[n.name])
-        elif isinstance(n, (Neg, Transpose, Index)):
-            stack.append(n.x)
-        elif isinstance(n, Bin):
-            stack.extend((n.a, n.b))
-        elif isinstance(n, Call):
-            stack.extend(a for a in n.args if not isinstance(a, (int, str)))
-    return False
+    return any(isinstance(n, Calculus) for n in program.walk([node]))
 
 
 # ---------------------------------------------------------------- witnesses

@@ -314,7 +314,7 @@ def _witness(a: np.ndarray, b: np.ndarray, syms: dict[Any, tuple[str, tuple[int,
     subs = _substitution(syms, lambda name, pos: cand[name][pos])
     for idx in np.ndindex(a.shape):
         lhs, rhs = a[idx].xreplace(subs), b[idx].xreplace(subs)
-        if not (_real_number(lhs) and _real_number(rhs)):
+        if not (finite_real(lhs) and finite_real(rhs)):
             return None
         gap = rhs - lhs
         if not _nonzero(gap):
@@ -344,12 +344,13 @@ def _nonzero(gap: Any) -> bool | None:
     return bool(abs(g) > 1e-20)
 
 
-def _real_number(e: Any) -> bool:
+def finite_real(e: Any) -> bool:
+    """Is an exact SymPy value a finite real number (no free symbols, no infinities, real to 30 digits)?"""
     if e.is_Rational:
         return True
     if e.free_symbols or e.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return False
-    v = sp.N(e, 20)
+    v = sp.N(e, 30)
     return bool(v.is_Float and v.is_finite)
 
 

@@ -72,6 +72,26 @@ class Program:
         return _parse_checked(text, Namespace(_with_invalid(kinds, self.invalid), frozenset(self.defines)), self.invalid,
                               _shapes(self.symbols, self.defines))
 
+    def walk(self, nodes: list[Node]) -> Iterator[Node]:
+        """Every node of the expressions, each define they use entered once (for scans such as
+        "does a step take a derivative" or "is there a piecewise function")."""
+        seen: set[str] = set()
+        stack: list[Node] = list(nodes)
+        while stack:
+            n = stack.pop()
+            yield n
+            if isinstance(n, Name) and n.name in self.defines and n.name not in seen:
+                seen.add(n.name)
+                stack.append(self.defines[n.name])
+            elif isinstance(n, (Neg, Transpose, Index)):
+                stack.append(n.x)
+            elif isinstance(n, Bin):
+                stack.extend((n.a, n.b))
+            elif isinstance(n, Call):
+                stack.extend(a for a in n.args if not isinstance(a, (int, str)))
+            elif isinstance(n, Calculus):
+                stack.append(n.f)
+
     def names_used(self, nodes: list[Node]) -> set[str]:
         """Symbol names the nodes use, following defines."""
         seen: set[str] = set()

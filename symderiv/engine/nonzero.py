@@ -23,6 +23,7 @@ import sympy as sp
 from . import exact
 from .arrays import free_symbols
 from .atoms import Atoms
+from .diagnosing import finite_real
 from .evaluate import Instance
 from .exact import Unsupported, ZeroDenominator, compile_program
 from .numeric import Point
@@ -66,7 +67,7 @@ def rational_witness(rational_form: sp.Basic, lhs: sp.Basic, rhs: sp.Basic, symb
         subs = {s: sp.Rational(v.numerator, v.denominator) for s, v in values.items()}
         try:
             a, b = lhs.xreplace(subs), rhs.xreplace(subs)
-            if _finite(a) and _finite(b) and _off_kinks(lhs, subs) and _off_kinks(rhs, subs):
+            if finite_real(a) and finite_real(b) and _off_kinks(lhs, subs) and _off_kinks(rhs, subs):
                 return Witness(values, a, b, gap)
         except (ArithmeticError, TypeError, ValueError, RecursionError):
             continue
@@ -81,15 +82,6 @@ def _value(s: sp.Basic, attempt: int, rng: random.Random) -> Fraction:
     if s.is_positive:
         v = abs(v) or Fraction(1, 3)
     return v
-
-
-def _finite(e: sp.Basic) -> bool:
-    if e.is_Rational:
-        return True
-    if e.free_symbols or e.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        return False
-    v = sp.N(e, 30)
-    return bool(v.is_Float and v.is_finite)
 
 
 def _kink_arguments(e: sp.Basic) -> list[sp.Basic]:
