@@ -137,7 +137,7 @@ def _version() -> str:
     try:
         return metadata.version("symderiv")
     except metadata.PackageNotFoundError:
-        return "0.1.0"
+        return "0.2.0"
 
 
 def render_sarif(files: Sequence[FileResult]) -> str:
