@@ -64,7 +64,8 @@ class SymbolicBackend:
         subs = {s: v for s, v in zip(symbols.flat, values.flat)}
         out = np.empty(a.shape, dtype=object)
         for idx in np.ndindex(a.shape):
-            out[idx] = sp.sympify(a[idx]).xreplace(subs)
+            e = a[idx]          # our own values (SymPy expressions, or plain numbers): no text is converted
+            out[idx] = e.xreplace(subs) if isinstance(e, sp.Basic) else e
         return out
 
     def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
