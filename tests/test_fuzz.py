@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symderiv.language.parsing import ParseError, parse, show
+from symderiv.language.parsing import ParseError, parse
+from symderiv.language.showing import show
 
 _spec = importlib.util.spec_from_file_location("symderiv_bench_fuzz",
                                                Path(__file__).resolve().parents[1] / "bench" / "fuzz.py")

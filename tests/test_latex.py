@@ -8,7 +8,8 @@ import pytest
 from symderiv import check_text
 from symderiv.engine.evaluate import Program
 from symderiv.language.latex import LatexError
-from symderiv.language.parsing import ParseError, show
+from symderiv.language.parsing import ParseError
+from symderiv.language.showing import show
 from symderiv.language.reading import read_text
 
 HEAD = """

@@ -379,11 +379,3 @@ def _describe(n: ast.AST) -> str:
         ast.Set: "a set", ast.Starred: "a starred expression", ast.Await: "await", ast.Yield: "yield",
     }
     return names.get(type(n), f"a {type(n).__name__} expression")
-
-
-def __getattr__(name: str) -> object:
-    """``show``/``terms`` live in ``showing``; importing them from here still works."""
-    if name in ("show", "show_item", "show_items", "terms"):
-        from . import showing
-        return getattr(showing, name)
-    raise AttributeError(name)
