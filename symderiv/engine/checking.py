@@ -18,7 +18,8 @@ from . import numeric
 from .arrays import evaluator as symbolic_evaluator
 from ..settings import Settings
 from .certify import PRECISIONS, Certifier, exact_point, random_points
-from .diagnosing import diagnose, exact_values, power_hint
+from .diagnosing import diagnose, power_hint
+from .showcase import exact_values
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError

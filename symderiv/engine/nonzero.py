@@ -23,7 +23,7 @@ import sympy as sp
 from . import exact
 from .arrays import free_symbols
 from .atoms import Atoms
-from .diagnosing import finite_real
+from .showcase import finite_real
 from .evaluate import Instance
 from .exact import Unsupported, ZeroDenominator, compile_program
 from .numeric import Point

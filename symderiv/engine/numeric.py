@@ -31,7 +31,7 @@ SMALL_POSITIVE = [Fraction(v) for v in ("1/2", "1", "1/4", "3/4")]
 # (pool, positive pool, offset) per simple pattern: distinct small values, never all equal (all-ones
 # is degenerate for many claims).  Each simple pattern counts as one of the ``samples`` points, and
 # checking.py spreads at least SIMPLE_PATTERNS points over each instance, so keep this list short;
-# diagnosing.exact_values tries many more simple points when it looks for a witness to show.  Magnitudes stay small: at large arguments (sigma(-20)) finite
+# showcase.exact_values tries many more simple points when it looks for a witness to show.  Magnitudes stay small: at large arguments (sigma(-20)) finite
 # differences lose precision, and a simple point is no use if the numeric check cannot trust it.
 SIMPLE_ORDER = [(SIMPLE, SIMPLE_POSITIVE, 0), (SMALL, SMALL_POSITIVE, 0)]
 SIMPLE_PATTERNS = len(SIMPLE_ORDER)

@@ -1,0 +1,230 @@
+"""The counterexample a student is shown: the simplest certified point where two steps differ.
+
+Simple points are tried first (zeros, ones, 1 2 3 ..., alternating signs, ...), each
+certified by the claim's ``Certifier`` before it replaces the point the check found; the
+values there are exact (rational, or simplified when SymPy manages that quickly).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import sympy as sp
+
+from .arrays import evaluator as symbolic_evaluator
+from .arrays import free_symbols
+from .evaluate import Instance, Program, shape_of
+from ..language.functions import ShapeError
+from .numeric import Point
+from ..language.parsing import Node
+from ..language.reading import POSITIVE_KINDS, REAL_KINDS
+from .proving import OutOfTime, Unsupported, budget
+from ..results import Counterexample
+
+if TYPE_CHECKING:
+    from .certify import Certifier
+
+
+WITNESS_SECONDS = 10.0     # a safety net only: MAX_CANDIDATES bounds the search, so reports are reproducible
+READABLE_OPS = 60          # simplify an exact value for display only when it is this small...
+READABLE_SECONDS = 5.0     # ...and give up after this long (a safety net: the size bound keeps reports reproducible)
+MAX_CANDIDATES = 12
+MAX_SEARCH_NODES = 2_000   # steps larger than this (as trees) keep the numeric check's floating-point values (evalf is slow)
+
+
+def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance | None,
+                 point: Point | None, cex: Counterexample, limit: int = 200,
+                 certifier: "Certifier | None" = None) -> Counterexample:
+    """The counterexample at the simplest point where the two steps provably differ, with exact values.
+
+    Simple points are tried first (zeros, ones, 1 2 3 ..., alternating signs, ...;
+    the simplest combinations first), then ``point`` (the numeric check's point,
+    when it was a simple rational one), all at ``inst`` (the instance of the
+    counterexample).  A point is used only when both values there are finite
+    real numbers and their difference is a nonzero rational, or a number shown
+    nonzero to 30 digits, and (with a ``certifier``) a certified witness is found
+    there, away from kinks and poles; a point whose values are both rational
+    (checkable by hand) wins at once.  Values are shown simplified when SymPy manages that
+    quickly.  Without any such point, ``cex`` is returned unchanged.
+    """
+    if inst is None or cex.lhs_shape is not None:
+        return cex
+    deadline = time.monotonic() + WITNESS_SECONDS
+    try:
+        ev = symbolic_evaluator(program, used, inst)
+        a, b = ev.value(a_node), ev.value(b_node)
+        if a.shape != b.shape:
+            return cex
+        syms = free_symbols(ev.env)
+        best: _Witness | None = None
+        candidates = _candidates(program, used, inst, point)
+        if _tree_size(list(a.flat) + list(b.flat), MAX_SEARCH_NODES) >= MAX_SEARCH_NODES:
+            candidates = []
+        for cand in candidates:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                with budget(left):
+                    w = _witness(a, b, syms, cand)
+            except OutOfTime:
+                break
+            if w is not None and (best is None or w.score < best.score):
+                if certifier is not None:
+                    proof = certifier.at(inst, cand)
+                    if proof is None or proof.undefined is not None:
+                        continue
+                    w = replace(w, certificate=("exact: both values are rational" if w.rational
+                                                else proof.counterexample(inst).certificate))
+                best = w
+                if w.rational:
+                    break
+    except (ShapeError, Unsupported, ArithmeticError, KeyError, TypeError, ValueError, RecursionError):
+        return cex
+    if best is None:
+        return cex
+    lhs_text, rhs_text = _readable(best.lhs), _readable(best.rhs)
+    exact = len(lhs_text) <= limit and len(rhs_text) <= limit
+    gap = best.gap
+    return replace(cex, point=Point({}, best.point).describe(), entry=best.entry,
+                   lhs=float(sp.N(best.lhs, 17)), rhs=float(sp.N(best.rhs, 17)), exact=exact,
+                   lhs_exact=lhs_text if exact else None, rhs_exact=rhs_text if exact else None,
+                   difference=str(gap) if gap.is_Rational else repr(float(sp.N(gap, 17))),
+                   certificate=best.certificate if best.certificate is not None else cex.certificate)
+
+
+def _tree_size(exprs: list[Any], cap: int) -> int:
+    """The number of nodes of the expressions as trees (shared pieces counted at each use), up to ``cap``.
+
+    That, not the number of distinct nodes, is what printing and ``evalf`` walk.
+    """
+    count = 0
+    stack = list(exprs)
+    while stack and count < cap:
+        e = stack.pop()
+        count += 1
+        stack.extend(getattr(e, "args", ()))
+    return count
+
+
+@dataclass(frozen=True)
+class _Witness:
+    point: dict[str, np.ndarray]     # Fraction arrays
+    entry: tuple[int, int]
+    lhs: Any
+    rhs: Any
+    gap: Any
+    rational: bool
+    score: tuple[int, int, int]
+    certificate: str | None = None
+
+
+# simple values for every entry of an array: (name, values for n entries, allowed for positive symbols)
+_PATTERNS: list[tuple[str, Any, bool]] = [
+    ("zeros", lambda n: [0] * n, False),
+    ("ones", lambda n: [1] * n, True),
+    ("count", lambda n: list(range(1, n + 1)), True),
+    ("minus ones", lambda n: [-1] * n, False),
+    ("alternating", lambda n: [(-1) ** i for i in range(n)], False),
+    ("first one", lambda n: [1] + [0] * (n - 1), False),
+    ("twos", lambda n: [2] * n, True),
+    ("halves", lambda n: [Fraction(1, 2)] * n, True),
+]
+
+
+def _candidates(program: Program, used: set[str], inst: Instance, point: Point | None
+                ) -> list[dict[str, np.ndarray]]:
+    """Simple points at this instance, simplest first; the numeric check's own point last."""
+    names = [n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS]
+    options: list[list[tuple[int, np.ndarray]]] = []
+    for name in names:
+        decl = program.symbols[name]
+        shape = shape_of(decl, inst.sizes)
+        n = shape[0] * shape[1]
+        seen: set[tuple[Fraction, ...]] = set()
+        opts = []
+        for rank, (_, make, positive_ok) in enumerate(_PATTERNS):
+            if decl.kind in POSITIVE_KINDS and not positive_ok:
+                continue
+            vals = tuple(Fraction(v) for v in make(n))
+            if vals in seen:
+                continue
+            seen.add(vals)
+            arr = np.empty(shape, dtype=object)
+            for k, idx in enumerate(np.ndindex(shape)):
+                arr[idx] = vals[k]
+            opts.append((rank, arr))
+        options.append(opts)
+    while options and math.prod(len(o) for o in options) > 20_000:
+        longest = max(options, key=len)
+        longest.pop()
+    combos = sorted(itertools.product(*options), key=lambda c: (sum(r for r, _ in c), max((r for r, _ in c), default=0)))
+    out = [{name: arr for name, (_, arr) in zip(names, combo)} for combo in combos[:MAX_CANDIDATES]]
+    if point is not None and point.exact is not None:
+        out.append({name: point.exact[name] for name in names if name in point.exact})
+    return out
+
+
+def _witness(a: np.ndarray, b: np.ndarray, syms: dict[Any, tuple[str, tuple[int, int]]],
+             cand: dict[str, np.ndarray]) -> _Witness | None:
+    if any(name not in cand for name, _ in syms.values()):
+        return None
+    subs = _substitution(syms, lambda name, pos: cand[name][pos])
+    for idx in np.ndindex(a.shape):
+        lhs, rhs = a[idx].xreplace(subs), b[idx].xreplace(subs)
+        if not (finite_real(lhs) and finite_real(rhs)):
+            return None
+        gap = rhs - lhs
+        if not _nonzero(gap):
+            continue
+        rational = bool(lhs.is_Rational and rhs.is_Rational)
+        size = len(str(lhs)) + len(str(rhs))
+        return _Witness(cand, (int(idx[0]), int(idx[1])), lhs, rhs, gap, rational, (0 if rational else 1, size, 0))
+    return None
+
+
+def _substitution(syms: dict[Any, tuple[str, tuple[int, int]]], value: Any) -> dict[Any, Any]:
+    """Each symbol to the exact rational ``value(name, position)`` (a Fraction, or a float: binary, so exact)."""
+    subs = {}
+    for sym, (name, pos) in syms.items():
+        f = Fraction(value(name, pos))
+        subs[sym] = sp.Rational(f.numerator, f.denominator)
+    return subs
+
+
+def _nonzero(gap: Any) -> bool | None:
+    """Is an exact number nonzero: a rational exactly, anything else to 30 digits (None: not a number)."""
+    if gap.is_Rational:
+        return gap != 0
+    g = sp.N(gap, 30)
+    if not g.is_Float:
+        return None
+    return bool(abs(g) > 1e-20)
+
+
+def finite_real(e: Any) -> bool:
+    """Is an exact SymPy value a finite real number (no free symbols, no infinities, real to 30 digits)?"""
+    if e.is_Rational:
+        return True
+    if e.free_symbols or e.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return False
+    v = sp.N(e, 30)
+    return bool(v.is_Float and v.is_finite)
+
+
+def _readable(e: Any) -> str:
+    """The exact value in its shortest form that SymPy finds within a short budget."""
+    raw = str(e)
+    if e.is_Rational or sp.count_ops(e) > READABLE_OPS:
+        return raw
+    try:
+        with budget(READABLE_SECONDS):
+            simpler = str(sp.simplify(e))
+    except (OutOfTime, RecursionError, TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError):
+        return raw
+    return simpler if len(simpler) < len(raw) else raw
