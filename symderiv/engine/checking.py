@@ -106,7 +106,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         raise ClaimError(f"{where}: {e}") from None
 
     pairs = [Pair(k) for k in range(1, len(nodes))]
-    ctx = _Context(program, nodes, spec, settings, where)
+    ctx = _Context(program, nodes, used, spec, settings, where)
 
     # 1. the numeric spot check, smallest sizes first
     for sizes, insts in plan:
@@ -123,7 +123,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         yield result_of(base, pairs, start, provisional=True)
 
     # 2. diagnose the first wrong step the spot check found
-    if ctx.diagnose_first(pairs, plan, used):
+    if ctx.diagnose_first(pairs, plan):
         yield result_of(base, pairs, start, provisional=True)
 
     # 3. the proof, for every pair not already refuted
@@ -159,29 +159,31 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             break
         try:
             with budget(left, cpu=True):    # never yield inside: the alarm must not fire in the caller
-                done = ctx.extend(sizes, pairs, used, start)
+                done = ctx.extend(sizes, pairs, start)
         except OutOfTime:
             break
         if done:
             yield result_of(base, pairs, start, provisional=False)
     # 4. a step refuted only by the proof (a constant difference) is diagnosed now
-    ctx.diagnose_first(pairs, plan + ctx.extended, used)
+    ctx.diagnose_first(pairs, plan + ctx.extended)
     yield result_of(base, pairs, start, provisional=False)
 
 
 class _Context:
-    def __init__(self, program: Program, nodes: list[Node], spec: ClaimSpec, settings: Settings, where: str) -> None:
+    def __init__(self, program: Program, nodes: list[Node], used: set[str], spec: ClaimSpec, settings: Settings,
+                 where: str) -> None:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
+        self.used = used          # the symbols the steps use, through their defines: found once per claim
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
         self.certifiers: dict[int, Certifier] = {}
         self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
         self.extended: list[tuple[dict[str, int], list[Instance]]] = []
 
-    def extend(self, sizes: dict[str, int], pairs: list[Pair], used: set[str], start: float) -> bool:
+    def extend(self, sizes: dict[str, int], pairs: list[Pair], start: float) -> bool:
         """One larger size assignment at a sampled instance: exact for the pairs proved so far, numeric for
         the rest and for any the exact test does not settle; False when the sizes do not fit the claim."""
         try:
-            (inst,) = sampled_instances(used, self.program, sizes)
+            (inst,) = sampled_instances(self.used, self.program, sizes)
         except ShapeError:
             return False
         proved = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
@@ -203,9 +205,9 @@ class _Context:
         self.extended.append((sizes, [inst]))
         return True
 
-    def diagnose_first(self, pairs: list[Pair], plan: list[tuple[dict[str, int], list[Instance]]],
-                       used: set[str]) -> bool:
+    def diagnose_first(self, pairs: list[Pair], plan: list[tuple[dict[str, int], list[Instance]]]) -> bool:
         """Diagnose the first refuted pair, once; True when that was done now."""
+        used = self.used
         first = next((p for p in pairs if p.refuted or p.shape), None)
         if first is None or first.diagnosed:
             return False
@@ -228,7 +230,7 @@ class _Context:
 
     def numeric(self, inst: Instance, pairs: list[Pair], count: int, regions: bool = False) -> None:
         s = self.settings
-        used = self.program.names_used(self.nodes)
+        used = self.used
         points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
                                            else numeric.sample_points(self.program, used, inst, count, s.seed))
         for point in points:
@@ -286,12 +288,12 @@ class _Context:
     def certifier(self, k: int) -> Certifier:
         if k not in self.certifiers:
             self.certifiers[k] = Certifier(self.program, self.nodes[k - 1], self.nodes[k],
-                                           self.program.names_used(self.nodes))
+                                           self.used)
         return self.certifiers[k]
 
     def search(self, inst: Instance, pairs: list[Pair], seconds: float) -> None:
         """Look for certified witnesses at seeded random points of spread magnitudes (for undecided pairs)."""
-        used = self.program.names_used(self.nodes)
+        used = self.used
         points = random_points(self.program, used, inst, self.settings.seed, SEARCH_POINTS)
         try:
             with budget(seconds):
@@ -306,7 +308,7 @@ class _Context:
               exact_only: bool = False) -> None:
         """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
         ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
-        used = self.program.names_used(self.nodes)
+        used = self.used
         direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
 
@@ -395,7 +397,7 @@ class _Context:
             return False
         found = witness(a, b, outcome.open, self.settings.seed)
         if found is not None:
-            used = self.program.names_used(self.nodes)
+            used = self.used
             cex = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
             point = point_of(self.program, used, inst, found)
             sure = self.certifier(p.k).at(inst, exact_point(point))     # refuted only where certified
