@@ -70,7 +70,11 @@ class Program:
     def parse_step(self, text: str) -> Node:
         kinds = {s: d.kind for s, d in self.symbols.items()}
         return _parse_checked(text, Namespace(_with_invalid(kinds, self.invalid), frozenset(self.defines)), self.invalid,
-                              _shapes(self.symbols, self.defines))
+                              self.shape_scope())
+
+    def shape_scope(self) -> ShapeScope:
+        """Shapes of the symbols and defines, for working out a parsed tree's shape without evaluating it."""
+        return _shapes(self.symbols, self.defines)
 
     def walk(self, nodes: list[Node]) -> Iterator[Node]:
         """Every node of the expressions, each define they use entered once (for scans such as

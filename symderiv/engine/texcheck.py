@@ -18,7 +18,6 @@ from ..language.functions import ShapeError
 from ..language.latex import is_latex, split_sides
 from ..language.parsing import Num, ParseError
 from ..language.showing import show
-from ..language.shapes import ShapeScope
 from ..language.reading import ClaimSpec
 from ..results import ClaimResult, Verdict
 from .evaluate import Program, ProgramError
@@ -99,7 +98,7 @@ def _zero_array(program: Program, step: str, latex: str) -> str | None:
     try:
         if program.parse_step(f"${latex}$") != Num(Fraction(0)):
             return None
-        shapes = ShapeScope({n: (d.kind, d.dims) for n, d in program.symbols.items()}, program.defines)
+        shapes = program.shape_scope()
         shape = shapes.shape(program.parse_step(step))
     except (ParseError, ProgramError, ShapeError, KeyError, TypeError, ValueError):
         return None
