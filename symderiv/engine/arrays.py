@@ -8,6 +8,7 @@ explicit entries is plain multivariate calculus.
 from __future__ import annotations
 
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from ..language.reading import POSITIVE_KINDS
 
 class SymbolicBackend:
     symbolic = True
+    math = SimpleNamespace(exp=sp.exp, log=sp.log, sqrt=sp.sqrt, erf=sp.erf)   # for the function table
     zero = sp.Integer(0)
     one = sp.Integer(1)
     pi = sp.pi

@@ -23,6 +23,7 @@ from .showcase import exact_values
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
+from .fastproof import proved_pairs
 from .parametric import SizeBuild
 from .proving import OutOfTime, Prover, budget
 from .sizes import extension_assignments, note_checked, sampled_instances
@@ -333,8 +334,13 @@ class _Context:
                 cache[k] = got
             return cache[k]
 
+        fast = set() if self.pieces else proved_pairs(self.program, self.nodes, used, inst,
+                                                      [p.k for p in todo if not (p.refuted or p.undecided)])
         for p in todo:
             if p.refuted or p.undecided:
+                continue
+            if p.k in fast:                        # the graph route (fastproof.py): no SymPy needed
+                p.methods.add("exact evaluation")
                 continue
             a, b = value(p.k - 1), value(p.k)
             if a.shape != b.shape:            # the proof compares shapes too: no point may be needed

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-import sympy as sp
 
 from . import piecewise
 from .errors import ShapeError
@@ -116,10 +115,11 @@ def _sizes(n: int, m: int | None = None) -> Shape:
 
 
 # ---------------------------------------------------------------- shared definitions
-def _elementwise(symbolic: Callable[[Any], Any], numeric: Callable[[np.ndarray], np.ndarray]
+def _elementwise(symbolic: Callable[[Any, Any], Any], numeric: Callable[[np.ndarray], np.ndarray]
                  ) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    ufunc = np.frompyfunc(symbolic, 1, 1)
-    return (lambda B, a: ufunc(a)), (lambda B, a: numeric(a))
+    """A symbolic definition ``f(M, x)`` is written with the backend's ``math`` (``exp``, ``log``, ``sqrt``,
+    ``erf``), so one definition serves SymPy arrays and the exact stage's graph alike."""
+    return (lambda B, a: np.frompyfunc(lambda x: symbolic(B.math, x), 1, 1)(a)), (lambda B, a: numeric(a))
 
 
 def _lines(a: np.ndarray, axis: int | None) -> list[np.ndarray]:
@@ -187,16 +187,16 @@ def _trace(B: Any, a: np.ndarray) -> np.ndarray:
 
 # symbolic definitions of the non-elementwise math functions
 def _sym_softmax(B: Any, v: np.ndarray) -> np.ndarray:
-    e = np.frompyfunc(sp.exp, 1, 1)(v)
+    e = np.frompyfunc(B.math.exp, 1, 1)(v)
     return e / B.total(e)
 
 
 def _sym_logsumexp(B: Any, v: np.ndarray) -> np.ndarray:
-    return B.full((1, 1), sp.log(B.total(np.frompyfunc(sp.exp, 1, 1)(v))))
+    return B.full((1, 1), B.math.log(B.total(np.frompyfunc(B.math.exp, 1, 1)(v))))
 
 
 def _sym_norm(B: Any, v: np.ndarray) -> np.ndarray:
-    return B.full((1, 1), sp.sqrt(B.total(v * v)))
+    return B.full((1, 1), B.math.sqrt(B.total(v * v)))
 
 
 # numeric definitions: stable forms, written independently of the symbolic ones
@@ -221,21 +221,20 @@ def _num_sigmoid(a: np.ndarray) -> np.ndarray:
 
 _erf = np.vectorize(math.erf, otypes=[float])
 
-_SQRT2 = sp.sqrt(2)
-
-_ELEMENTWISE: dict[str, tuple[Callable[[Any], Any], Callable[[np.ndarray], np.ndarray], str]] = {
-    "exp": (sp.exp, np.exp, "e to the x"),
-    "log": (sp.log, np.log, "natural logarithm"),
-    "sqrt": (sp.sqrt, np.sqrt, "square root"),
-    "tanh": (lambda x: (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)), np.tanh,
+# symbolic definitions take the backend's math namespace M first (see _elementwise)
+_ELEMENTWISE: dict[str, tuple[Callable[[Any, Any], Any], Callable[[np.ndarray], np.ndarray], str]] = {
+    "exp": (lambda M, x: M.exp(x), np.exp, "e to the x"),
+    "log": (lambda M, x: M.log(x), np.log, "natural logarithm"),
+    "sqrt": (lambda M, x: M.sqrt(x), np.sqrt, "square root"),
+    "tanh": (lambda M, x: (M.exp(x) - M.exp(-x)) / (M.exp(x) + M.exp(-x)), np.tanh,
              "hyperbolic tangent, (e^x - e^-x) / (e^x + e^-x)"),
-    "sigma": (lambda x: 1 / (1 + sp.exp(-x)), _num_sigmoid, "logistic sigmoid, 1 / (1 + e^-x)"),
-    "softplus": (lambda x: sp.log(1 + sp.exp(x)), lambda a: np.logaddexp(0.0, a), "log(1 + e^x)"),
-    "swish": (lambda x: x / (1 + sp.exp(-x)), lambda a: a * _num_sigmoid(a), "x * sigma(x)"),
-    "gelu": (lambda x: x * (1 + sp.erf(x / _SQRT2)) / 2, lambda a: 0.5 * a * (1.0 + _erf(a / math.sqrt(2.0))),
-             "x * Phi(x), Phi the standard normal CDF"),
-    "erf": (sp.erf, _erf, "the error function"),
-    **TRIG,
+    "sigma": (lambda M, x: 1 / (1 + M.exp(-x)), _num_sigmoid, "logistic sigmoid, 1 / (1 + e^-x)"),
+    "softplus": (lambda M, x: M.log(1 + M.exp(x)), lambda a: np.logaddexp(0.0, a), "log(1 + e^x)"),
+    "swish": (lambda M, x: x / (1 + M.exp(-x)), lambda a: a * _num_sigmoid(a), "x * sigma(x)"),
+    "gelu": (lambda M, x: x * (1 + M.erf(x / M.sqrt(2))) / 2,
+             lambda a: 0.5 * a * (1.0 + _erf(a / math.sqrt(2.0))), "x * Phi(x), Phi the standard normal CDF"),
+    "erf": (lambda M, x: M.erf(x), _erf, "the error function"),
+    **{name: ((lambda f: lambda M, x: f(x))(sym), num, doc) for name, (sym, num, doc) in TRIG.items()},
 }
 _ALIASES = {"sigmoid": "sigma"}
 
