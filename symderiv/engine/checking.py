@@ -236,9 +236,10 @@ class _Context:
                                            else numeric.sample_points(self.program, used, inst, count, s.seed))
         for point in points:
             values: list[np.ndarray | None] = []
+            ev = numeric.evaluator(self.program, inst, point)
             for k, node in enumerate(self.nodes):
                 try:
-                    values.append(numeric.evaluate(self.program, node, inst, point))
+                    values.append(numeric.value(ev, node))
                 except ShapeError as e:
                     raise self.located(k, inst, e) from None
                 except (ArithmeticError, ValueError):
