@@ -9,7 +9,7 @@ import pytest
 from symderiv import check_text
 from symderiv.engine import checking
 from symderiv.engine.evaluate import Program, instances, size_assignments
-from symderiv.engine.fastproof import proved_pairs
+from symderiv.engine.fastproof import GraphProver, proved_pairs
 from symderiv.language.reading import read_text
 
 SYMBOLS = """x = "scalar"
@@ -114,3 +114,31 @@ def test_a_wrong_claim_is_still_refuted_with_its_first_wrong_step() -> None:
     r = check_text(text, "t.toml")[0]
     assert r.verdict.value == "refuted"
     assert r.failed_step == 2
+
+
+def _prover(a: str, b: str, syms: str) -> tuple[GraphProver, list]:
+    doc = read_text(f"[symbols]\n{syms}\n[[claim]]\nname = \"c\"\nlhs = {json.dumps(a)}\nrhs = {json.dumps(b)}\n",
+                    "t.toml")
+    program = Program.build(doc)
+    nodes = [program.parse_step(a), program.parse_step(b)]
+    used = program.names_used(nodes)
+    insts = [inst for sizes in size_assignments(used, program, {}) for inst in instances(used, program, sizes)]
+    return GraphProver(program, nodes, used), insts
+
+
+def test_the_shared_build_over_index_values_proves_only_the_values_where_it_holds() -> None:
+    gp, insts = _prover("grad(v[i]**2, v)", "2 * v[i] * onehot(0, n)", SYMBOLS)
+    assert len(insts) >= 5
+    for inst in insts:
+        assert gp.proved(inst, [1]) == ({1} if inst.indices["i"] == 0 else set()), inst.describe()
+
+
+def test_the_shared_build_over_one_hot_labels_proves_only_the_labels_where_it_holds() -> None:
+    syms = 'n = "dim"\nY = "onehot_rows(n, n)"\n'
+    gp, insts = _prover("Y.T @ ones(n)", "ones(n)", syms)     # counts per class: 1 each for a permutation
+    assert len(insts) > 10
+    for inst in insts:
+        labels = inst.indices["Y"]
+        assert gp.proved(inst, [1]) == ({1} if sorted(labels) == list(range(len(labels))) else set()), labels
+    gp, insts = _prover("sum(Y, 1)", "ones(n)", syms)
+    assert all(gp.proved(inst, [1]) == {1} for inst in insts)
