@@ -23,7 +23,7 @@ from .showcase import exact_values
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
-from .fastproof import proved_pairs
+from .fastproof import GraphProver
 from .parametric import SizeBuild
 from .proving import OutOfTime, Prover, budget
 from .sizes import extension_assignments, note_checked, sampled_instances
@@ -178,6 +178,7 @@ class _Context:
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
         self.certifiers: dict[int, Certifier] = {}
         self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
+        self.graph = GraphProver(program, nodes, used)    # the proof without SymPy, tried first
         self.extended: list[tuple[dict[str, int], list[Instance]]] = []
 
     def extend(self, sizes: dict[str, int], pairs: list[Pair], start: float) -> bool:
@@ -335,8 +336,8 @@ class _Context:
                 cache[k] = got
             return cache[k]
 
-        fast = set() if self.pieces else proved_pairs(self.program, self.nodes, used, inst,
-                                                      [p.k for p in todo if not (p.refuted or p.undecided)])
+        ks = [p.k for p in todo if not (p.refuted or p.undecided)]
+        fast = self.graph.proved(inst, ks) if ks and not self.pieces else set()
         for p in todo:
             if p.refuted or p.undecided:
                 continue
