@@ -142,3 +142,27 @@ def test_the_shared_build_over_one_hot_labels_proves_only_the_labels_where_it_ho
         assert gp.proved(inst, [1]) == ({1} if sorted(labels) == list(range(len(labels))) else set()), labels
     gp, insts = _prover("sum(Y, 1)", "ones(n)", syms)
     assert all(gp.proved(inst, [1]) == {1} for inst in insts)
+
+
+def test_a_derivative_by_a_define_matches_the_direct_build() -> None:
+    """exp(-(a + b)) built directly and through a substituted define must be the same pieces."""
+    syms = 'n = "dim"\nx = "vector(n)"\nW = "matrix(n, n)"\nb = "vector(n)"\n'
+    text = (f"[symbols]\n{syms}\n[define]\nz = \"W @ x + b\"\nh = \"sigma(z)\"\nJ = \"sum(log(h))\"\n"
+            "d = \"grad(J, z)\"\n\n[[claim]]\nname = \"c\"\nlhs = \"grad(J, W)\"\nrhs = \"d @ x.T\"\n")
+    doc = read_text(text, "t.toml")
+    program = Program.build(doc)
+    nodes = [program.parse_step("grad(J, W)"), program.parse_step("d @ x.T")]
+    used = program.names_used(nodes)
+    sizes = size_assignments(used, program, {})[0]
+    assert proved_pairs(program, nodes, used, instances(used, program, sizes)[0], [1]) == {1}
+
+
+@pytest.mark.parametrize("a,b,holds", [
+    ("grad(logdet(A), A)", "inv(A).T", True),
+    ("grad(logdet(A), A)", "inv(A)", False),
+    ("solve(A, v)", "inv(A) @ v", True),
+    ("det(A @ A)", "det(A)**2", True),
+    ("det(A + A)", "2 * det(A)", False),
+])
+def test_determinants_and_inverses_are_built_on_the_graph(a: str, b: str, holds: bool) -> None:
+    assert graph_proves(a, b) is holds

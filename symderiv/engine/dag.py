@@ -203,7 +203,7 @@ class Graph:
         if u.op == MUL and u.args[0].op == CONST:
             k, rest = u.args[0].data, self.mul(u.args[1:])
             if k.denominator == 1 and abs(k) <= MAX_EXP_POWER:
-                return self.pow(self._node(EXP, (rest,), None, rest.real), int(k))
+                return self.pow(self.exp(rest), int(k))   # rest may be a sum: exp(-(a + b)) = 1 / (E_a E_b)
             if k < 0:
                 return self.pow(self.exp(self.mul((self.const(-k), rest))), -1)
         return self._node(EXP, (u,), None, u.real)

@@ -29,6 +29,7 @@ from ..language.parsing import Node
 DAG_FUNCTIONS = frozenset({
     "exp", "log", "sqrt", "tanh", "sigma", "softplus", "swish", "softmax", "logsumexp", "sum", "mean", "dot",
     "outer", "norm", "trace", "diag", "onehot", "ones", "zeros", "eye", "numel", "hstack", "vstack", "kron",
+    "det", "inv", "logdet", "solve",
 })
 
 
