@@ -24,7 +24,7 @@ from .evaluate import Instance, Program, ProgramError, instances, size_assignmen
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
 from .fastproof import GraphProver
-from .parametric import SizeBuild
+from .parametric import LaterBuild, SizeBuild
 from .proving import OutOfTime, Prover, budget
 from .sizes import extension_assignments, note_checked, sampled_instances
 from .nonzero import nonzero_counterexample
@@ -132,7 +132,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         todo = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
         if not todo:
             break
-        shared = SizeBuild.worth(ctx.program, nodes, used, sizes, len(insts))
+        shared = SizeBuild.later(ctx.program, nodes, used, sizes, len(insts))
         for inst in insts:
             ctx.prove(inst, todo, start, shared)
         for p in todo:
@@ -307,7 +307,7 @@ class _Context:
         except OutOfTime:
             pass
 
-    def prove(self, inst: Instance, todo: list[Pair], start: float, shared: SizeBuild | None = None,
+    def prove(self, inst: Instance, todo: list[Pair], start: float, shared: LaterBuild | None = None,
               exact_only: bool = False) -> None:
         """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
         ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
