@@ -23,8 +23,8 @@ from .showcase import exact_values
 from .evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
-from .fastproof import proved_pairs
-from .parametric import SizeBuild
+from .fastproof import GraphProver
+from .parametric import LaterBuild, SizeBuild
 from .proving import OutOfTime, Prover, budget
 from .sizes import extension_assignments, note_checked, sampled_instances
 from .nonzero import nonzero_counterexample
@@ -132,7 +132,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         todo = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
         if not todo:
             break
-        shared = SizeBuild.worth(ctx.program, nodes, used, sizes, len(insts))
+        shared = SizeBuild.later(ctx.program, nodes, used, sizes, len(insts))
         for inst in insts:
             ctx.prove(inst, todo, start, shared)
         for p in todo:
@@ -178,6 +178,7 @@ class _Context:
         self.prover = Prover(settings.seed, simplify_seconds=settings.timeout * SIMPLIFY_SHARE)
         self.certifiers: dict[int, Certifier] = {}
         self.pieces = piecewise_claim(program, nodes)     # relu, abs, max, ...: regions matter
+        self.graph = GraphProver(program, nodes, used)    # the proof without SymPy, tried first
         self.extended: list[tuple[dict[str, int], list[Instance]]] = []
 
     def extend(self, sizes: dict[str, int], pairs: list[Pair], start: float) -> bool:
@@ -236,9 +237,10 @@ class _Context:
                                            else numeric.sample_points(self.program, used, inst, count, s.seed))
         for point in points:
             values: list[np.ndarray | None] = []
+            ev = numeric.evaluator(self.program, inst, point)
             for k, node in enumerate(self.nodes):
                 try:
-                    values.append(numeric.evaluate(self.program, node, inst, point))
+                    values.append(numeric.value(ev, node))
                 except ShapeError as e:
                     raise self.located(k, inst, e) from None
                 except (ArithmeticError, ValueError):
@@ -305,7 +307,7 @@ class _Context:
         except OutOfTime:
             pass
 
-    def prove(self, inst: Instance, todo: list[Pair], start: float, shared: SizeBuild | None = None,
+    def prove(self, inst: Instance, todo: list[Pair], start: float, shared: LaterBuild | None = None,
               exact_only: bool = False) -> None:
         """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
         ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
@@ -334,8 +336,8 @@ class _Context:
                 cache[k] = got
             return cache[k]
 
-        fast = set() if self.pieces else proved_pairs(self.program, self.nodes, used, inst,
-                                                      [p.k for p in todo if not (p.refuted or p.undecided)])
+        ks = [p.k for p in todo if not (p.refuted or p.undecided)]
+        fast = self.graph.proved(inst, ks) if ks and not self.pieces else set()
         for p in todo:
             if p.refuted or p.undecided:
                 continue

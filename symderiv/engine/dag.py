@@ -35,10 +35,11 @@ class Node:
     """One distinct expression of a ``Graph``: ``op``, ``args`` (nodes; an int exponent for POW) and
     ``data`` (a Fraction for CONST, a name for VAR).  Arithmetic builds new nodes of the same graph."""
 
-    __slots__ = ("g", "op", "args", "data", "real")
+    __slots__ = ("g", "op", "args", "data", "real", "pole")
 
-    def __init__(self, g: "Graph", op: int, args: tuple[Any, ...], data: Any, real: bool) -> None:
+    def __init__(self, g: "Graph", op: int, args: tuple[Any, ...], data: Any, real: bool, pole: bool) -> None:
         self.g, self.op, self.args, self.data, self.real = g, op, args, data, real
+        self.pole = pole      # an inversion, log or sqrt inside: may be undefined somewhere
 
     def __repr__(self) -> str:
         return show(self)
@@ -92,7 +93,9 @@ class Graph:
         key = (op, args, data)
         n = self.table.get(key)
         if n is None:
-            n = self.table[key] = Node(self, op, args, data, real)
+            pole = op in (LOG, SQRT) or (op == POW and args[1] < 0) or any(
+                a.pole for a in args if isinstance(a, Node))
+            n = self.table[key] = Node(self, op, args, data, real, pole)
         return n
 
     # ------------------------------------------------------------ leaves
@@ -151,8 +154,8 @@ class Graph:
                         factors.append(f)
             else:
                 factors.append(x)
-        if not c:
-            return self.zero
+        if not c and not any(f.pole for f in factors):
+            return self.zero          # 0 * (1 / (x - x)) is kept: the exact stage must see the pole
         factors.sort(key=id)
         if c != 1:
             factors.insert(0, self.const(c))         # the coefficient comes first: see exp
@@ -200,7 +203,7 @@ class Graph:
         if u.op == MUL and u.args[0].op == CONST:
             k, rest = u.args[0].data, self.mul(u.args[1:])
             if k.denominator == 1 and abs(k) <= MAX_EXP_POWER:
-                return self.pow(self._node(EXP, (rest,), None, rest.real), int(k))
+                return self.pow(self.exp(rest), int(k))   # rest may be a sum: exp(-(a + b)) = 1 / (E_a E_b)
             if k < 0:
                 return self.pow(self.exp(self.mul((self.const(-k), rest))), -1)
         return self._node(EXP, (u,), None, u.real)
@@ -308,8 +311,8 @@ def _children(n: Node) -> tuple[Node, ...]:
     return ()
 
 
-def _post_order(roots: list[Node], atoms_stop: bool = False) -> list[Node]:
-    """Every node under the roots, children first; with ``atoms_stop`` the pieces' arguments are not entered."""
+def _post_order(roots: list[Node]) -> list[Node]:
+    """Every node under the roots (the pieces' arguments too), children first."""
     out: list[Node] = []
     seen: set[Node] = set()
     stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
@@ -322,8 +325,6 @@ def _post_order(roots: list[Node], atoms_stop: bool = False) -> list[Node]:
             continue
         seen.add(n)
         stack.append((n, True))
-        if atoms_stop and n.op in ATOMS:
-            continue
         stack.extend((a, False) for a in reversed(_children(n)))
     return out
 
@@ -331,7 +332,12 @@ def _post_order(roots: list[Node], atoms_stop: bool = False) -> list[Node]:
 # ---------------------------------------------------------------- the exact program
 def compile_nodes(roots: list[Node]) -> Program:
     """The straight-line program of the roots over their variables and pieces, with the degree and
-    coefficient bounds ``proving`` needs (the same rules as ``exact.compile_program``)."""
+    coefficient bounds ``proving`` needs (the same rules as ``exact.compile_program``).
+
+    A piece is an input of its own, but its argument is computed too, and the argument of a log or a
+    square root is inverted (its value unused): every inversion anywhere in the graph is then part of
+    the program, so a step that is nowhere defined (``log(x - x)``, ``0 * (1 / (x - x))``) makes every
+    trial hit a zero denominator and is left to the SymPy route instead of being proved vacuously."""
     code: list[tuple[int, Any]] = []
     reg: dict[Node, int] = {}
     num: list[tuple[int, int]] = []
@@ -339,8 +345,15 @@ def compile_nodes(roots: list[Node]) -> Program:
     inv_degree = inv_bits = 0
     symbols: list[Any] = []
     inputs: list[int] = []
-    for n in _post_order(roots, atoms_stop=True):
+    for n in _post_order(roots):
         op = n.op
+        if op in (LOG, SQRT):                    # the argument must be nonzero somewhere: invert it
+            a = reg[n.args[0]]
+            code.append((_POW, (a, -1)))
+            num.append((den[a][0], den[a][1]))
+            den.append((num[a][0], num[a][1]))
+            inv_degree += num[a][0]
+            inv_bits += num[a][1]
         if op in ATOMS:
             ins: tuple[int, Any] = (_VAR, len(symbols))
             symbols.append(n)

@@ -205,10 +205,15 @@ def _run(program: Program, values: list[Any], modulus: int | None) -> list[Any]:
     return regs
 
 
-def modular(program: Program, primes: list[int], rng: random.Random = OS_RANDOM) -> list[list[int]]:
-    """Each output's value modulo each prime, at a point uniform modulo each prime (independently)."""
+def modular(program: Program, primes: list[int], rng: random.Random = OS_RANDOM,
+            fixed: dict[int, int] | None = None) -> list[list[int]]:
+    """Each output's value modulo each prime, at a point uniform modulo each prime (independently);
+    ``fixed`` gives some symbols (by position) a value instead (the 0/1 indicators of ``fastproof``)."""
     m = math.prod(primes)
-    regs = _run(program, [rng.randrange(m) for _ in program.symbols], m)
+    point = [rng.randrange(m) for _ in program.symbols]
+    for k, v in (fixed or {}).items():
+        point[k] = v
+    regs = _run(program, point, m)
     return [[regs[o] % p for p in primes] for o in program.outputs]
 
 

@@ -29,6 +29,7 @@ from ..language.parsing import Node
 DAG_FUNCTIONS = frozenset({
     "exp", "log", "sqrt", "tanh", "sigma", "softplus", "swish", "softmax", "logsumexp", "sum", "mean", "dot",
     "outer", "norm", "trace", "diag", "onehot", "ones", "zeros", "eye", "numel", "hstack", "vstack", "kron",
+    "det", "inv", "logdet", "solve",
 })
 
 
@@ -107,60 +108,127 @@ class DagEvaluator(Evaluator):
         return f.symbolic
 
 
-def _env(B: DagBackend, program: Program, used: set[str], inst: Instance) -> dict[str, np.ndarray]:
+def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params: bool = False
+         ) -> dict[str, np.ndarray]:
+    """Variables for every array symbol; one-hot labels as 0/1 constants, or (``params``) as variables."""
     env: dict[str, np.ndarray] = {}
     for name in sorted(used):
         decl = program.symbols[name]
         if decl.kind in ("dim", "index"):
             continue
         shape = shape_of(decl, inst.sizes)
-        if decl.kind == "onehot_rows":
+        if decl.kind == "onehot_rows" and not params:
             env[name] = onehot_rows(B, shape, inst.indices[name])
             continue
         a = np.empty(shape, dtype=object)
         for idx in np.ndindex(shape):
-            a[idx] = B.g.var(symbol_name(name, shape, idx, decl.kind))    # type: ignore[arg-type]
+            key = ("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind)
+            a[idx] = B.g.var(key)
         env[name] = a
     return env
 
 
-def proved_pairs(program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int]) -> set[int]:
-    """The pairs k (step k - 1 against step k) shown equal at this instance by the graph route; the empty
-    set when the route cannot build a step (the SymPy route then does all the work)."""
-    try:
+class _Build:
+    """The pairs' differences at one size assignment, compiled into one program."""
+
+    def __init__(self, program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int],
+                 params: bool) -> None:
         B = DagBackend()
-        ev = DagEvaluator(B, program, _env(B, program, used, inst), inst)
-        values: dict[int, np.ndarray] = {}
-
-        def value(k: int) -> np.ndarray:
-            if k not in values:
-                values[k] = ev.value(nodes[k])
-            return values[k]
-
+        self.indicators: dict[dag.Node, tuple[str, Any]] = {}     # parameter -> (symbol, the value it marks)
+        index_params: dict[str, tuple[Any, ...]] = {}
+        env = _env(B, program, used, inst, params)
+        if params:
+            for name in sorted(used):
+                decl = program.symbols[name]
+                if decl.kind == "index":
+                    bound = decl.dims[0] if isinstance(decl.dims[0], int) else inst.sizes[decl.dims[0]]
+                    index_params[name] = tuple(B.g.var(("index", name, k)) for k in range(bound))
+                    self.indicators.update({w: (name, k) for k, w in enumerate(index_params[name])})
+                elif decl.kind == "onehot_rows":
+                    self.indicators.update({w: (name, idx) for idx, w in np.ndenumerate(env[name])})
+            inst = Instance(dict(inst.sizes), {})
+        ev = DagEvaluator(B, program, env, inst, params=index_params)
+        values = [ev.value(n) if k in ks or k + 1 in ks else None for k, n in enumerate(nodes)]
+        self.candidates: set[int] = set()
         roots: list[dag.Node] = []
-        owner: list[int] = []
+        self.owner: list[int] = []
         for k in ks:
-            a, b = value(k - 1), value(k)
+            a, b = values[k - 1], values[k]
+            assert a is not None and b is not None
             if a.shape != b.shape:
                 continue
-            for x, y in zip(a.flat, b.flat):
-                d = B.g.lift(y) - B.g.lift(x)
-                if d.op == dag.CONST:
-                    if d.data:
-                        break                      # a nonzero constant: the SymPy route refutes it
-                    continue
-                roots.append(d)
-                owner.append(k)
-            else:
-                owner.append(-k)                   # every entry built: a candidate
-        candidates = {-k for k in owner if k < 0}
-        if roots:
-            mask = zero_mask(dag.compile_nodes(roots))
-            for k, zero in zip((o for o in owner if o > 0), mask):
+            diffs = [B.g.lift(y) - B.g.lift(x) for x, y in zip(a.flat, b.flat)]
+            if any(d.op == dag.CONST and d.data for d in diffs) and not params:
+                continue                      # a nonzero constant: the SymPy route refutes it
+            self.candidates.add(k)
+            for d in diffs:
+                if d.op != dag.CONST:
+                    roots.append(d)
+                    self.owner.append(k)
+                elif d.data:                  # a constant, at every instance: never zero
+                    self.candidates.discard(k)
+        self.code = dag.compile_nodes(roots) if roots else None
+
+    def proved(self, inst: Instance) -> set[int]:
+        fixed = None
+        if self.indicators and self.code is not None:
+            fixed = {}
+            for pos, sym in enumerate(self.code.symbols):
+                marks = self.indicators.get(sym)
+                if marks is not None:
+                    name, value = marks
+                    chosen = inst.indices[name]
+                    fixed[pos] = int(chosen == value if isinstance(value, int) else chosen[value[0]] == value[1])
+        out = set(self.candidates)
+        if self.code is not None:
+            for k, zero in zip(self.owner, zero_mask(self.code, fixed=fixed)):
                 if not zero:
-                    candidates.discard(k)
-        return candidates
-    except OutOfTime:
-        raise
-    except Exception:       # noqa: BLE001 - anything the graph cannot do, the SymPy route does and reports
-        return set()
+                    out.discard(k)
+        return out
+
+
+class GraphProver:
+    """The graph route for one claim: ``proved(inst, ks)`` is the set of pairs k (step k - 1 against
+    step k) shown equal at the instance; the empty set when the route cannot build a step (the SymPy
+    route then does all the work).
+
+    The first instance of a size assignment is built directly; from the second one on, the size's
+    instances share one build in which each index value and one-hot label is a 0/1 parameter (as in
+    ``parametric``), compiled once and evaluated per instance with the parameters fixed."""
+
+    def __init__(self, program: Program, nodes: list[Node], used: set[str]) -> None:
+        self.program, self.nodes, self.used = program, nodes, used
+        self.seen: set[tuple[Any, ...]] = set()
+        self.shared: dict[tuple[Any, ...], _Build | None] = {}
+
+    def proved(self, inst: Instance, ks: list[int]) -> set[int]:
+        key = (tuple(sorted(inst.sizes.items())), tuple(ks))
+        try:
+            if key in self.seen and inst.indices:
+                if key not in self.shared:
+                    self.shared[key] = self._build(inst, ks, params=True)
+                build = self.shared[key]
+                if build is not None:
+                    if build.proved(inst) == set(ks):
+                        return set(ks)
+                    self.shared[key] = None       # the shared build loses this proof: build directly from now on
+            self.seen.add(key)
+            build = self._build(inst, ks, params=False)
+            return build.proved(inst) if build is not None else set()
+        except OutOfTime:
+            raise
+        except Exception:       # noqa: BLE001 - anything the graph cannot do, the SymPy route does and reports
+            return set()
+
+    def _build(self, inst: Instance, ks: list[int], params: bool) -> _Build | None:
+        try:
+            return _Build(self.program, self.nodes, self.used, inst, ks, params)
+        except OutOfTime:
+            raise
+        except Exception:       # noqa: BLE001
+            return None
+
+
+def proved_pairs(program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int]) -> set[int]:
+    """The pairs shown equal at this one instance by a direct build (see ``GraphProver``)."""
+    return GraphProver(program, nodes, used).proved(inst, ks)

@@ -72,10 +72,11 @@ class NumericBackend:
 
         branches: list[list[np.ndarray]] = []
         kept = _independent_defines(ev, var)
+        env = dict(ev.env)
+        base = env[var]
 
         def at(t: float) -> np.ndarray:
-            env = dict(ev.env)
-            arr = env[var].copy()
+            arr = base.copy()
             arr[pos] = x0 + t
             env[var] = arr
             log: list[np.ndarray] = []
@@ -115,8 +116,18 @@ def _independent_defines(ev: Evaluator, var: str) -> dict[str, np.ndarray]:
     derivative is taken by): a perturbation of ``var`` leaves them as they are, so the perturbed
     evaluations reuse them instead of recomputing them.  Defines with a piecewise function are
     recomputed, so every branch they take is watched in each perturbed evaluation as before."""
-    return {name: value for name, value in ev.memo.items()
-            if not depends_on(ev.program, name, var) and not _piecewise(ev.program, name)}
+    names = reusable_defines(ev.program, var)
+    return {name: value for name, value in ev.memo.items() if name in names}
+
+
+def reusable_defines(program: Program, var: str) -> frozenset[str]:
+    """The defines that neither depend on ``var`` nor call a piecewise function; they depend on the
+    program alone, so they are worked out once per program and variable."""
+    cache: dict[str, frozenset[str]] = program.__dict__.setdefault("_reusable_defines", {})
+    if var not in cache:
+        cache[var] = frozenset(name for name in program.defines
+                               if not depends_on(program, name, var) and not _piecewise(program, name))
+    return cache[var]
 
 
 def _piecewise(program: Program, name: str) -> bool:
@@ -212,8 +223,17 @@ def spread(rng: np.random.Generator, shape: tuple[int, int], positive: bool, p: 
 
 def evaluate(program: Program, node: Node, inst: Instance, point: Point,
              backend: NumericBackend = NUMERIC) -> np.ndarray:
+    return value(evaluator(program, inst, point, backend), node)
+
+
+def evaluator(program: Program, inst: Instance, point: Point, backend: NumericBackend = NUMERIC) -> Evaluator:
+    """One evaluator for every step at a point: a define is computed once for all of them."""
+    return Evaluator(backend, program, dict(point.values), inst)
+
+
+def value(ev: Evaluator, node: Node) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return np.asarray(Evaluator(backend, program, dict(point.values), inst).value(node), dtype=float)
+        return np.asarray(ev.value(node), dtype=float)
 
 
 def first_difference(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[int, int] | None:

@@ -18,7 +18,7 @@ that instance directly, exactly as before.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
@@ -68,6 +68,12 @@ class SizeBuild:
         build = SizeBuild(program, nodes, used, sizes)
         return build if instances > len(build._params) else None
 
+    @staticmethod
+    def later(program: Program, nodes: list[Node], used: set[str], sizes: dict[str, int], instances: int
+              ) -> "LaterBuild":
+        """``worth``, decided on first use: when the graph route proves every pair, no SymPy symbol is made."""
+        return LaterBuild(lambda: SizeBuild.worth(program, nodes, used, sizes, instances))
+
     def value(self, k: int, inst: Instance) -> np.ndarray | None:
         """Step k's array at this instance, or None when the parametric build cannot give it."""
         if k not in self.built:
@@ -102,6 +108,19 @@ class SizeBuild:
             for (r, c), e in np.ndenumerate(grid):
                 out[e] = one if inst.indices[name][r] == c else zero
         return out
+
+
+class LaterBuild:
+    """A ``SizeBuild`` made when a step's array is first asked for (or None when it does not pay)."""
+
+    def __init__(self, make: Callable[[], SizeBuild | None]) -> None:
+        self.make: Callable[[], SizeBuild | None] | None = make
+        self.build: SizeBuild | None = None
+
+    def value(self, k: int, inst: Instance) -> np.ndarray | None:
+        if self.make is not None:
+            self.build, self.make = self.make(), None
+        return self.build.value(k, inst) if self.build is not None else None
 
 
 class _Substitution:

@@ -116,8 +116,16 @@ def _mod(c: Fraction, p: int) -> int:
         raise ZeroDenominator from None
 
 
-def zero_mask(program: Program, offsets: list[Fraction] | None = None) -> list[bool]:
-    """For each output R_i: is R_i - offsets[i] the zero rational function (error < 2^-ERROR_BITS each)?"""
+def zero_mask(program: Program, offsets: list[Fraction] | None = None, fixed: dict[int, int] | None = None
+              ) -> list[bool]:
+    """For each output R_i: is R_i - offsets[i] the zero rational function (error < 2^-ERROR_BITS each)?
+
+    ``fixed`` gives some symbols (by position) a fixed integer value: the test is then of the
+    specialised function, whose unreduced numerator has no larger degree and, for 0/1 values, no
+    larger sum of absolute coefficients, so the same bound holds; Schwartz-Zippel runs over the
+    other symbols."""
+    if fixed and any(v not in (0, 1) for v in fixed.values()):
+        raise ValueError("only 0/1 values keep the error bound")
     offs = offsets or [Fraction(0)] * len(program.outputs)
     extra = sum(c.denominator.bit_length() for c in offs)
     inverted = Bound(program.inverted.degree, program.inverted.bits + extra)
@@ -126,7 +134,7 @@ def zero_mask(program: Program, offsets: list[Fraction] | None = None) -> list[b
     for _ in range(MAX_REDRAWS):
         primes = [exact.random_prime() for _ in range(trials)]
         try:
-            values = exact.modular(program, primes)
+            values = exact.modular(program, primes, fixed=fixed)
             targets = [[_mod(c, p) for p in primes] for c in offs]
         except ZeroDenominator:
             continue

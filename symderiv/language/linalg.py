@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
-import sympy as sp
 
 from .errors import ShapeError
 
@@ -62,13 +61,13 @@ def _kron_shape(a: Shape, b: Shape) -> Shape:
 class _Minors:
     """Determinants of the square submatrices of one matrix, each computed once."""
 
-    def __init__(self, a: np.ndarray) -> None:
-        self.a = a
+    def __init__(self, B: Any, a: np.ndarray) -> None:
+        self.B, self.a = B, a
         self.memo: dict[tuple[tuple[int, ...], tuple[int, ...]], Any] = {}
 
     def det(self, rows: tuple[int, ...], cols: tuple[int, ...]) -> Any:
         if not rows:
-            return sp.Integer(1)
+            return self.B.one
         key = (rows, cols)
         hit = self.memo.get(key)
         if hit is None:
@@ -80,18 +79,18 @@ class _Minors:
                     continue
                 minor = self.det(rest, cols[:k] + cols[k + 1:])
                 terms.append(x * minor if k % 2 == 0 else -x * minor)
-            hit = self.memo[key] = sp.Add(*terms)
+            hit = self.memo[key] = self.B.total(np.array(terms + [self.B.zero], dtype=object))
         return hit
 
 
 def _sym_det(B: Any, a: np.ndarray) -> np.ndarray:
     n = a.shape[0]
-    return B.full((1, 1), _Minors(a).det(tuple(range(n)), tuple(range(n))))
+    return B.full((1, 1), _Minors(B, a).det(tuple(range(n)), tuple(range(n))))
 
 
 def _sym_inv(B: Any, a: np.ndarray) -> np.ndarray:
     n = a.shape[0]
-    m = _Minors(a)
+    m = _Minors(B, a)
     full = tuple(range(n))
     d = m.det(full, full)
     out = B.full((n, n), B.zero)
@@ -103,7 +102,7 @@ def _sym_inv(B: Any, a: np.ndarray) -> np.ndarray:
 
 
 def _sym_logdet(B: Any, a: np.ndarray) -> np.ndarray:
-    return B.full((1, 1), sp.log(_sym_det(B, a)[0, 0]))
+    return B.full((1, 1), B.math.log(_sym_det(B, a)[0, 0]))
 
 
 def _sym_solve(B: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,0 +1,168 @@
+"""Issue 15: the graph route (engine/dag.py, engine/fastproof.py) proves without SymPy, and never more
+than is true: near misses stay unproved by it, steps that are nowhere defined are left to the SymPy route."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symderiv import check_text
+from symderiv.engine import checking
+from symderiv.engine.evaluate import Program, instances, size_assignments
+from symderiv.engine.fastproof import GraphProver, proved_pairs
+from symderiv.language.reading import read_text
+
+SYMBOLS = """x = "scalar"
+y = "scalar"
+p = "positive"
+v = "vector(n)"
+w = "vector(n)"
+A = "matrix(n, n)"
+n = "dim"
+i = "index(n)"
+"""
+DEFINES = """
+[define]
+s = "A @ v"
+J = "sum(exp(s))"
+"""
+
+
+def graph_proves(a: str, b: str) -> bool:
+    """Does the graph route alone prove step a = step b at every default size and index value?"""
+    doc = read_text(f"[symbols]\n{SYMBOLS}{DEFINES}\n[[claim]]\nname = \"c\"\nlhs = {json.dumps(a)}\n"
+                    f"rhs = {json.dumps(b)}\n", "t.toml")
+    program = Program.build(doc)
+    nodes = [program.parse_step(a), program.parse_step(b)]
+    used = program.names_used(nodes)
+    for sizes in size_assignments(used, program, {}):
+        for inst in instances(used, program, sizes):
+            if proved_pairs(program, nodes, used, inst, [1]) != {1}:
+                return False
+    return True
+
+
+TRUE = [
+    ("diff(sigma(x), x)", "sigma(x) * (1 - sigma(x))"),
+    ("diff(tanh(x), x)", "1 - tanh(x)**2"),
+    ("sigma(-x)", "1 - sigma(x)"),
+    ("exp(x + 2*y)", "exp(x) * exp(y)**2"),
+    ("log(exp(x) * p)", "x + log(p)"),
+    ("sqrt(p)**2", "p"),
+    ("grad(logsumexp(v), v)", "softmax(v)"),
+    ("softmax(v + x)", "softmax(v)"),
+    ("grad(-log(softmax(v))[i], v)", "softmax(v) - onehot(i, n)"),
+    ("jacobian(grad(sum(exp(v)), v), v)", "diag(exp(v))"),
+    ("grad(J, s)", "exp(s)"),                                  # by a define
+    ("grad(J, v)", "A.T @ exp(A @ v)"),
+    ("grad(norm(v), v)", "v / norm(v)"),
+    ("grad(dot(v, w) ** 2, v)", "2 * dot(v, w) * w"),
+]
+
+NEAR_MISSES = [
+    ("diff(sigma(x), x)", "sigma(x) * (1 + sigma(x))"),
+    ("diff(tanh(x), x)", "1 + tanh(x)**2"),
+    ("exp(x + y)", "exp(x) + exp(y)"),
+    ("exp(2*x)", "2 * exp(x)"),
+    ("log(exp(x) * p)", "x * log(p)"),
+    ("log(x * x)", "2 * log(x)"),                # false for x < 0
+    ("sqrt(x * x)", "x"),                         # |x|, not x
+    ("diff(log(x), x)", "1 / x**2"),
+    ("grad(J, v)", "A @ exp(A @ v)"),             # the transpose forgotten
+    ("grad(J, s)", "exp(A @ v) + 1"),
+    ("grad(-log(softmax(v))[i], v)", "onehot(i, n) - softmax(v)"),
+    ("jacobian(grad(sum(exp(v)), v), v)", "exp(v) @ exp(v).T"),
+    ("sigma(x)", "sigma(x) * (1 + 1e-30)"),
+    ("x", "x + exp(-1000 * x**2)"),
+    ("0", "0 * log(x - x)"),                      # nowhere defined: never proved vacuously
+    ("0", "0 * (1 / (x - x))"),
+]
+
+
+@pytest.mark.parametrize("a,b", TRUE)
+def test_the_graph_route_proves_true_identities(a: str, b: str) -> None:
+    assert graph_proves(a, b)
+
+
+@pytest.mark.parametrize("a,b", NEAR_MISSES)
+def test_the_graph_route_never_proves_a_near_miss(a: str, b: str) -> None:
+    assert not graph_proves(a, b)
+
+
+def test_a_claim_the_graph_proves_needs_no_sympy_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_sympy(*args: object) -> None:
+        raise AssertionError("the SymPy route was taken")
+
+    monkeypatch.setattr(checking, "symbolic_evaluator", no_sympy)
+    monkeypatch.setattr(checking.SizeBuild, "worth", staticmethod(lambda *args: None))
+    text = (f"[symbols]\n{SYMBOLS}\nU = \"matrix(n, n)\"\n\n[[claim]]\nname = \"word2vec\"\n"
+            "lhs = \"grad(-log(softmax(U.T @ v))[i], v)\"\nrhs = \"U @ (softmax(U.T @ v) - onehot(i, n))\"\n")
+    r = check_text(text, "t.toml")[0]
+    assert r.verdict.value == "proved", r.message
+    assert [s.method for s in r.step_results] == ["exact evaluation"]
+
+
+def test_what_the_graph_cannot_prove_is_still_proved_by_the_sympy_route() -> None:
+    text = f"[symbols]\n{SYMBOLS}\nq = \"positive\"\n\n[[claim]]\nname = \"c\"\nlhs = \"log(p * q)\"\nrhs = \"log(p) + log(q)\"\n"
+    r = check_text(text, "t.toml")[0]
+    assert r.verdict.value == "proved", r.message
+
+
+def test_a_wrong_claim_is_still_refuted_with_its_first_wrong_step() -> None:
+    text = (f"[symbols]\n{SYMBOLS}\n[[claim]]\nname = \"c\"\n"
+            "steps = [\"grad(logsumexp(v), v)\", \"exp(v) / sum(exp(v))\", \"exp(v) / sum(v)\"]\n")
+    r = check_text(text, "t.toml")[0]
+    assert r.verdict.value == "refuted"
+    assert r.failed_step == 2
+
+
+def _prover(a: str, b: str, syms: str) -> tuple[GraphProver, list]:
+    doc = read_text(f"[symbols]\n{syms}\n[[claim]]\nname = \"c\"\nlhs = {json.dumps(a)}\nrhs = {json.dumps(b)}\n",
+                    "t.toml")
+    program = Program.build(doc)
+    nodes = [program.parse_step(a), program.parse_step(b)]
+    used = program.names_used(nodes)
+    insts = [inst for sizes in size_assignments(used, program, {}) for inst in instances(used, program, sizes)]
+    return GraphProver(program, nodes, used), insts
+
+
+def test_the_shared_build_over_index_values_proves_only_the_values_where_it_holds() -> None:
+    gp, insts = _prover("grad(v[i]**2, v)", "2 * v[i] * onehot(0, n)", SYMBOLS)
+    assert len(insts) >= 5
+    for inst in insts:
+        assert gp.proved(inst, [1]) == ({1} if inst.indices["i"] == 0 else set()), inst.describe()
+
+
+def test_the_shared_build_over_one_hot_labels_proves_only_the_labels_where_it_holds() -> None:
+    syms = 'n = "dim"\nY = "onehot_rows(n, n)"\n'
+    gp, insts = _prover("Y.T @ ones(n)", "ones(n)", syms)     # counts per class: 1 each for a permutation
+    assert len(insts) > 10
+    for inst in insts:
+        labels = inst.indices["Y"]
+        assert gp.proved(inst, [1]) == ({1} if sorted(labels) == list(range(len(labels))) else set()), labels
+    gp, insts = _prover("sum(Y, 1)", "ones(n)", syms)
+    assert all(gp.proved(inst, [1]) == {1} for inst in insts)
+
+
+def test_a_derivative_by_a_define_matches_the_direct_build() -> None:
+    """exp(-(a + b)) built directly and through a substituted define must be the same pieces."""
+    syms = 'n = "dim"\nx = "vector(n)"\nW = "matrix(n, n)"\nb = "vector(n)"\n'
+    text = (f"[symbols]\n{syms}\n[define]\nz = \"W @ x + b\"\nh = \"sigma(z)\"\nJ = \"sum(log(h))\"\n"
+            "d = \"grad(J, z)\"\n\n[[claim]]\nname = \"c\"\nlhs = \"grad(J, W)\"\nrhs = \"d @ x.T\"\n")
+    doc = read_text(text, "t.toml")
+    program = Program.build(doc)
+    nodes = [program.parse_step("grad(J, W)"), program.parse_step("d @ x.T")]
+    used = program.names_used(nodes)
+    sizes = size_assignments(used, program, {})[0]
+    assert proved_pairs(program, nodes, used, instances(used, program, sizes)[0], [1]) == {1}
+
+
+@pytest.mark.parametrize("a,b,holds", [
+    ("grad(logdet(A), A)", "inv(A).T", True),
+    ("grad(logdet(A), A)", "inv(A)", False),
+    ("solve(A, v)", "inv(A) @ v", True),
+    ("det(A @ A)", "det(A)**2", True),
+    ("det(A + A)", "2 * det(A)", False),
+])
+def test_determinants_and_inverses_are_built_on_the_graph(a: str, b: str, holds: bool) -> None:
+    assert graph_proves(a, b) is holds
