@@ -112,6 +112,42 @@ def test_zero_in_a_tex_is_the_zero_array_of_its_step() -> None:
     assert bad.verdict.value == "error" and "the tex of step 0 says v + v" in bad.message
 
 
+
+def test_a_tex_side_read_as_another_steps_tree_is_still_compared_with_its_own_step() -> None:
+    r = one(r"""
+[[claim]]
+name   = "slip"
+expect = false
+steps  = ["x**2", "2 * x"]
+tex    = ["2x", "2x"]
+""")
+    assert r.verdict.value == "error"
+    assert r.message.startswith("t.toml:7: the tex of step 0 says 2x, the step says x**2 (at x = ")
+
+
+def test_only_the_tex_sides_that_are_not_their_steps_tree_are_checked_again() -> None:
+    from symderiv.engine.evaluate import Program
+    from symderiv.engine.texcheck import check_tex
+    from symderiv.language.reading import read_text
+    from symderiv.results import ClaimResult, Verdict
+    doc = read_text(HEAD + r"""
+[[claim]]
+name  = "c"
+steps = ["diff(sigma(x), x)", "sigma(x) * (1 - sigma(x))", "sigma(x) - sigma(x)**2"]
+tex   = ["\\sigma'(x)", "\\sigma(x)(1 - \\sigma(x))", "\\sigma(x) - \\sigma(x)\\sigma(x)"]
+""", "t.toml")
+    spec = doc.claims[0]
+    final = ClaimResult("t.toml", spec.line, "c", Verdict.PROVED, steps=spec.steps)
+    asked: list[tuple[str, ...]] = []
+
+    def run(pair):
+        asked.append(pair.steps)
+        return final
+
+    assert list(check_tex(Program.build(doc), spec, final, run)) == []
+    assert asked == [("sigma(x) - sigma(x)**2", "$\\sigma(x) - \\sigma(x)\\sigma(x)$")]
+
+
 # ------------------------------------------------------------------ reports
 LATEX = HEAD + r'''
 [[claim]]
