@@ -280,7 +280,7 @@ class Graph:
     def substitute(self, roots: list[Node], values: dict[Node, Node]) -> list[Node]:
         """The roots with each key of ``values`` (a variable) replaced, rebuilt through the rewrites."""
         memo: dict[Node, Node] = {}
-        for n in _post_order(roots):
+        for n in post_order(roots):
             if n in values:
                 memo[n] = values[n]
                 continue
@@ -311,7 +311,7 @@ def _children(n: Node) -> tuple[Node, ...]:
     return ()
 
 
-def _post_order(roots: list[Node]) -> list[Node]:
+def post_order(roots: list[Node]) -> list[Node]:
     """Every node under the roots (the pieces' arguments too), children first."""
     out: list[Node] = []
     seen: set[Node] = set()
@@ -345,7 +345,7 @@ def compile_nodes(roots: list[Node]) -> Program:
     inv_degree = inv_bits = 0
     symbols: list[Any] = []
     inputs: list[int] = []
-    for n in _post_order(roots):
+    for n in post_order(roots):
         op = n.op
         if op in (LOG, SQRT):                    # the argument must be nonzero somewhere: invert it
             a = reg[n.args[0]]
