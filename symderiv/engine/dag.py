@@ -165,6 +165,15 @@ class Graph:
             return factors[0]
         return self._node(MUL, tuple(factors), None, all(f.real for f in factors))
 
+    def _product(self, a: Node, b: Node) -> Node:
+        """a * b as one binary node, not flattened: for the derivative's partial products only (they are
+        never the argument of a piece, where the flattened form keeps the two sides' pieces the same)."""
+        if a is self.one:
+            return b
+        if b is self.one:
+            return a
+        return self._node(MUL, (a, b), None, a.real and b.real)
+
     def neg(self, x: Node) -> Node:
         return self.mul((self.minus_one, x))
 
@@ -265,7 +274,16 @@ class Graph:
         if op == ADD:
             return [(a, self.one) for a in args if depends[a]]
         if op == MUL:
-            return [(a, self.mul(args[:i] + args[i + 1:])) for i, a in enumerate(args) if depends[a]]
+            if len(args) <= 3:
+                return [(a, self.mul(args[:i] + args[i + 1:])) for i, a in enumerate(args) if depends[a]]
+            # the product of the other factors, from prefix and suffix products: linear in the number of
+            # factors (a softmax numerator exp(u . v) is a product of d pieces), not quadratic
+            n = len(args)
+            prefix, suffix = [self.one] * (n + 1), [self.one] * (n + 1)
+            for i in range(n):
+                prefix[i + 1] = self._product(prefix[i], args[i])
+                suffix[n - 1 - i] = self._product(args[n - 1 - i], suffix[n - i])
+            return [(a, self._product(prefix[i], suffix[i + 1])) for i, a in enumerate(args) if depends[a]]
         if op == POW:
             base, k = args
             return [(base, self.mul((self.const(k), self.pow(base, k - 1))))]
