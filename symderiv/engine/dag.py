@@ -165,6 +165,15 @@ class Graph:
             return factors[0]
         return self._node(MUL, tuple(factors), None, all(f.real for f in factors))
 
+    def _product(self, a: Node, b: Node) -> Node:
+        """a * b as one binary node, not flattened: for the derivative's partial products only (they are
+        never the argument of a piece, where the flattened form keeps the two sides' pieces the same)."""
+        if a is self.one:
+            return b
+        if b is self.one:
+            return a
+        return self._node(MUL, (a, b), None, a.real and b.real)
+
     def neg(self, x: Node) -> Node:
         return self.mul((self.minus_one, x))
 
@@ -265,7 +274,16 @@ class Graph:
         if op == ADD:
             return [(a, self.one) for a in args if depends[a]]
         if op == MUL:
-            return [(a, self.mul(args[:i] + args[i + 1:])) for i, a in enumerate(args) if depends[a]]
+            if len(args) <= 3:
+                return [(a, self.mul(args[:i] + args[i + 1:])) for i, a in enumerate(args) if depends[a]]
+            # the product of the other factors, from prefix and suffix products: linear in the number of
+            # factors (a softmax numerator exp(u . v) is a product of d pieces), not quadratic
+            n = len(args)
+            prefix, suffix = [self.one] * (n + 1), [self.one] * (n + 1)
+            for i in range(n):
+                prefix[i + 1] = self._product(prefix[i], args[i])
+                suffix[n - 1 - i] = self._product(args[n - 1 - i], suffix[n - i])
+            return [(a, self._product(prefix[i], suffix[i + 1])) for i, a in enumerate(args) if depends[a]]
         if op == POW:
             base, k = args
             return [(base, self.mul((self.const(k), self.pow(base, k - 1))))]
@@ -280,7 +298,7 @@ class Graph:
     def substitute(self, roots: list[Node], values: dict[Node, Node]) -> list[Node]:
         """The roots with each key of ``values`` (a variable) replaced, rebuilt through the rewrites."""
         memo: dict[Node, Node] = {}
-        for n in _post_order(roots):
+        for n in post_order(roots):
             if n in values:
                 memo[n] = values[n]
                 continue
@@ -311,7 +329,7 @@ def _children(n: Node) -> tuple[Node, ...]:
     return ()
 
 
-def _post_order(roots: list[Node]) -> list[Node]:
+def post_order(roots: list[Node]) -> list[Node]:
     """Every node under the roots (the pieces' arguments too), children first."""
     out: list[Node] = []
     seen: set[Node] = set()
@@ -345,7 +363,7 @@ def compile_nodes(roots: list[Node]) -> Program:
     inv_degree = inv_bits = 0
     symbols: list[Any] = []
     inputs: list[int] = []
-    for n in _post_order(roots):
+    for n in post_order(roots):
         op = n.op
         if op in (LOG, SQRT):                    # the argument must be nonzero somewhere: invert it
             a = reg[n.args[0]]

@@ -232,3 +232,18 @@ class GraphProver:
 def proved_pairs(program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int]) -> set[int]:
     """The pairs shown equal at this one instance by a direct build (see ``GraphProver``)."""
     return GraphProver(program, nodes, used).proved(inst, ks)
+
+
+def build(program: Program, used: set[str], inst: Instance, nodes: list[Node]
+          ) -> tuple[list[np.ndarray], dict[str, np.ndarray]] | None:
+    """The steps' arrays on the graph at one instance and the environment of variables they use; None
+    when the graph cannot build one of them (a function outside ``DAG_FUNCTIONS``, a shape error...)."""
+    try:
+        B = DagBackend()
+        env = _env(B, program, used, inst)
+        ev = DagEvaluator(B, program, env, inst)
+        return [ev.value(n) for n in nodes], env
+    except OutOfTime:
+        raise
+    except Exception:       # noqa: BLE001 - the caller takes the SymPy route, which reports
+        return None
