@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from . import dag
-from .arrays import onehot_rows, symbol_name
-from .evaluate import Evaluator, Instance, Program, shape_of
+from .arrays import array_env, symbol_name
+from .evaluate import Evaluator, Instance, Program
 from .exact import Unsupported
 from .proving import OutOfTime, zero_mask
 from ..language.parsing import Node
@@ -111,21 +111,9 @@ class DagEvaluator(Evaluator):
 def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params: bool = False
          ) -> dict[str, np.ndarray]:
     """Variables for every array symbol; one-hot labels as 0/1 constants, or (``params``) as variables."""
-    env: dict[str, np.ndarray] = {}
-    for name in sorted(used):
-        decl = program.symbols[name]
-        if decl.kind in ("dim", "index"):
-            continue
-        shape = shape_of(decl, inst.sizes)
-        if decl.kind == "onehot_rows" and not params:
-            env[name] = onehot_rows(B, shape, inst.indices[name])
-            continue
-        a = np.empty(shape, dtype=object)
-        for idx in np.ndindex(shape):
-            key = ("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind)
-            a[idx] = B.g.var(key)
-        env[name] = a
-    return env
+    def entry(name: str, decl: Any, shape: tuple[int, int], idx: tuple[int, int]) -> dag.Node:
+        return B.g.var(("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind))
+    return array_env(program, used, inst, B, entry, labels=not params)
 
 
 class _Build:
