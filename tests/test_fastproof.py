@@ -166,3 +166,18 @@ def test_a_derivative_by_a_define_matches_the_direct_build() -> None:
 ])
 def test_determinants_and_inverses_are_built_on_the_graph(a: str, b: str, holds: bool) -> None:
     assert graph_proves(a, b) is holds
+
+
+def test_a_wrong_derivative_is_certified_on_the_graph_without_sympy_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
+    from symderiv.engine import certify
+
+    def no_sympy(*args: object) -> None:
+        raise AssertionError("the SymPy route was taken")
+
+    monkeypatch.setattr(certify, "symbolic_evaluator", no_sympy)
+    text = f"[symbols]\n{SYMBOLS}\n[[claim]]\nname = \"c\"\nlhs = \"diff(sigma(x), x)\"\nrhs = \"sigma(x) * (1 + sigma(x))\"\n"
+    r = check_text(text, "t.toml")[0]
+    assert r.verdict.value == "refuted"
+    assert r.counterexample is not None
+    cert = r.counterexample.certificate or ""
+    assert cert.startswith("exact") or "confirmed by forward-mode derivatives" in cert, cert

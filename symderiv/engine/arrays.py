@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
@@ -18,7 +18,7 @@ from .evaluate import Evaluator, Instance, Program, shape_of
 from ..language.parsing import Node
 from ..language.piecewise import NATIVE
 from ..language.piecewise import local_derivatives as native_derivatives
-from ..language.reading import POSITIVE_KINDS
+from ..language.reading import POSITIVE_KINDS, SymbolDecl
 
 
 class SymbolicBackend:
@@ -191,21 +191,30 @@ def symbol_name(name: str, shape: tuple[int, int], pos: tuple[int, int], kind: s
 
 def symbolic_env(program: Program, used: set[str], inst: Instance) -> dict[str, np.ndarray]:
     """Explicit arrays of real symbols for every array symbol the claim uses."""
+    def entry(name: str, decl: SymbolDecl, shape: tuple[int, int], idx: tuple[int, int]) -> sp.Symbol:
+        return sp.Symbol(symbol_name(name, shape, idx, decl.kind), real=True,
+                         **({"positive": True} if decl.kind in POSITIVE_KINDS else {}))
+    return array_env(program, used, inst, SYMBOLIC, entry)
+
+
+def array_env(program: Program, used: set[str], inst: Instance, B: Any,
+              entry: Callable[[str, SymbolDecl, tuple[int, int], tuple[int, int]], Any],
+              labels: bool = True) -> dict[str, np.ndarray]:
+    """An array for every array symbol the claim uses, ``entry(name, decl, shape, index)`` for each entry;
+    one-hot label matrices as the instance's 0/1 labels (or, without ``labels``, by ``entry`` too)."""
     env: dict[str, np.ndarray] = {}
     for name in sorted(used):
         decl = program.symbols[name]
         if decl.kind in ("dim", "index"):
             continue
         shape = shape_of(decl, inst.sizes)
-        if decl.kind == "onehot_rows":
-            env[name] = onehot_rows(SYMBOLIC, shape, inst.indices[name])
+        if decl.kind == "onehot_rows" and labels:
+            env[name] = onehot_rows(B, shape, inst.indices[name])
             continue
         a = np.empty(shape, dtype=object)
-        positive = decl.kind in POSITIVE_KINDS
         for i in range(shape[0]):
             for j in range(shape[1]):
-                a[i, j] = sp.Symbol(symbol_name(name, shape, (i, j), decl.kind), real=True,
-                                    **({"positive": True} if positive else {}))
+                a[i, j] = entry(name, decl, shape, (i, j))
         env[name] = a
     return env
 

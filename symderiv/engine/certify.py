@@ -5,8 +5,10 @@ adjacent steps are shown to differ by ball arithmetic (python-flint's ``arb``; s
 ``balls``): an enclosure of ``step k - step k-1`` at some entry that excludes 0.
 Two computations are made at every point, independently:
 
-1. the prover's own SymPy arrays (derivatives by reverse mode, ``arrays.gradients``)
-   evaluated in ball arithmetic (``balls.sympy_values``);
+1. the prover's own build evaluated in ball arithmetic: the graph of the graph route
+   (``fastproof``, derivatives by reverse mode on the graph; ``graphballs``) when it can
+   build the steps, else SymPy arrays (derivatives by reverse mode, ``arrays.gradients``;
+   ``balls.sympy_values``);
 2. the parsed tree evaluated directly on balls by the shared ``Evaluator``, with the
    numeric function table (written independently of the symbolic one) and every
    ``diff``/``grad``/``jacobian`` computed by forward-mode differentiation (``Dual``
@@ -33,10 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from . import balls
+from . import balls, dag
 from .arrays import free_symbols
 from .balls import R, Dual, Kink, Undefined, Unsupported
 from .evaluate import Evaluator, Instance, Program, shape_of
+from .graphballs import ball_values, graph_arrays
 from .stepvalues import StepValues
 from ..language import functions
 from ..language.functions import ShapeError
@@ -219,6 +222,10 @@ class Certifier:
     def _arrays(self, inst: Instance) -> Any:
         hit = self._symbolic.get(id(inst))
         if hit is None or hit[0] is not inst:
+            graph = graph_arrays(self.program, self.used, inst, self.a, self.b)
+            if graph is not None:                 # the prover's graph (fastproof): no SymPy arrays needed
+                self._symbolic[id(inst)] = (inst, graph)
+                return graph
             try:
                 ev, sa, sb = self.values.at(inst)
                 arrays = (sa, sb, free_symbols(ev.env)) if sa.shape == sb.shape else None
@@ -283,13 +290,14 @@ class Certifier:
     def _sympy(self, arrays: Any, point: dict[str, np.ndarray], routes: dict[str, bool]) -> Any:
         sa, sb, syms = arrays
         values = {s: balls.lift(point[name][pos]) for s, (name, pos) in syms.items() if name in point}
+        evaluate = ball_values if sa.size and isinstance(sa.flat[0], dag.Node) else balls.sympy_values
         try:
             try:
-                a = balls.sympy_values(list(sa.flat), values)
+                a = evaluate(list(sa.flat), values)
             except Undefined:
                 raise _Outside() from None
             try:
-                b = balls.sympy_values(list(sb.flat), values)
+                b = evaluate(list(sb.flat), values)
             except Undefined as e:
                 raise _Domain(str(e), np.array(a, dtype=object).reshape(sa.shape)) from None
         except _ROUTE_ERRORS:

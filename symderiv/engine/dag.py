@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .exact import _ADD, _CONST, _MUL, _POW, _VAR, Bound, Program, Unsupported
+from .exact import Emitter, Program, Unsupported
 
 CONST, VAR, ADD, MUL, POW, EXP, LOG, SQRT = range(8)
 ATOMS = (VAR, EXP, LOG, SQRT)          # the program's inputs
@@ -165,6 +165,15 @@ class Graph:
             return factors[0]
         return self._node(MUL, tuple(factors), None, all(f.real for f in factors))
 
+    def _product(self, a: Node, b: Node) -> Node:
+        """a * b as one binary node, not flattened: for the derivative's partial products only (they are
+        never the argument of a piece, where the flattened form keeps the two sides' pieces the same)."""
+        if a is self.one:
+            return b
+        if b is self.one:
+            return a
+        return self._node(MUL, (a, b), None, a.real and b.real)
+
     def neg(self, x: Node) -> Node:
         return self.mul((self.minus_one, x))
 
@@ -265,7 +274,16 @@ class Graph:
         if op == ADD:
             return [(a, self.one) for a in args if depends[a]]
         if op == MUL:
-            return [(a, self.mul(args[:i] + args[i + 1:])) for i, a in enumerate(args) if depends[a]]
+            if len(args) <= 3:
+                return [(a, self.mul(args[:i] + args[i + 1:])) for i, a in enumerate(args) if depends[a]]
+            # the product of the other factors, from prefix and suffix products: linear in the number of
+            # factors (a softmax numerator exp(u . v) is a product of d pieces), not quadratic
+            n = len(args)
+            prefix, suffix = [self.one] * (n + 1), [self.one] * (n + 1)
+            for i in range(n):
+                prefix[i + 1] = self._product(prefix[i], args[i])
+                suffix[n - 1 - i] = self._product(args[n - 1 - i], suffix[n - i])
+            return [(a, self._product(prefix[i], suffix[i + 1])) for i, a in enumerate(args) if depends[a]]
         if op == POW:
             base, k = args
             return [(base, self.mul((self.const(k), self.pow(base, k - 1))))]
@@ -280,7 +298,7 @@ class Graph:
     def substitute(self, roots: list[Node], values: dict[Node, Node]) -> list[Node]:
         """The roots with each key of ``values`` (a variable) replaced, rebuilt through the rewrites."""
         memo: dict[Node, Node] = {}
-        for n in _post_order(roots):
+        for n in post_order(roots):
             if n in values:
                 memo[n] = values[n]
                 continue
@@ -311,7 +329,7 @@ def _children(n: Node) -> tuple[Node, ...]:
     return ()
 
 
-def _post_order(roots: list[Node]) -> list[Node]:
+def post_order(roots: list[Node]) -> list[Node]:
     """Every node under the roots (the pieces' arguments too), children first."""
     out: list[Node] = []
     seen: set[Node] = set()
@@ -338,62 +356,23 @@ def compile_nodes(roots: list[Node]) -> Program:
     square root is inverted (its value unused): every inversion anywhere in the graph is then part of
     the program, so a step that is nowhere defined (``log(x - x)``, ``0 * (1 / (x - x))``) makes every
     trial hit a zero denominator and is left to the SymPy route instead of being proved vacuously."""
-    code: list[tuple[int, Any]] = []
+    out = Emitter()
     reg: dict[Node, int] = {}
-    num: list[tuple[int, int]] = []
-    den: list[tuple[int, int]] = []
-    inv_degree = inv_bits = 0
-    symbols: list[Any] = []
-    inputs: list[int] = []
-    for n in _post_order(roots):
+    for n in post_order(roots):
         op = n.op
         if op in (LOG, SQRT):                    # the argument must be nonzero somewhere: invert it
-            a = reg[n.args[0]]
-            code.append((_POW, (a, -1)))
-            num.append((den[a][0], den[a][1]))
-            den.append((num[a][0], num[a][1]))
-            inv_degree += num[a][0]
-            inv_bits += num[a][1]
+            out.pow(reg[n.args[0]], -1)
         if op in ATOMS:
-            ins: tuple[int, Any] = (_VAR, len(symbols))
-            symbols.append(n)
-            inputs.append(len(code))
-            nd, dd = (1, 0), (0, 0)
+            reg[n] = out.var(n)
         elif op == CONST:
-            p, q = n.data.numerator, n.data.denominator
-            ins = (_CONST, (p, q))
-            nd, dd = (0, abs(p).bit_length()), (0, q.bit_length())
-            if q != 1:
-                inv_bits += q.bit_length()
+            reg[n] = out.const(n.data.numerator, n.data.denominator)
         elif op == ADD:
-            args = [reg[a] for a in n.args]
-            ins = (_ADD, args)
-            den_deg = sum(den[a][0] for a in args)
-            den_bits = sum(den[a][1] for a in args)
-            nd = (max(num[a][0] + den_deg - den[a][0] for a in args),
-                  (len(args) - 1).bit_length() + max(num[a][1] + den_bits - den[a][1] for a in args))
-            dd = (den_deg, den_bits)
+            reg[n] = out.add([reg[a] for a in n.args])
         elif op == MUL:
-            args = [reg[a] for a in n.args]
-            ins = (_MUL, args)
-            nd = (sum(num[a][0] for a in args), sum(num[a][1] for a in args))
-            dd = (sum(den[a][0] for a in args), sum(den[a][1] for a in args))
+            reg[n] = out.mul([reg[a] for a in n.args])
         else:                                    # POW
-            b, k = reg[n.args[0]], n.args[1]
-            ins = (_POW, (b, k))
-            if k >= 0:
-                nd, dd = (k * num[b][0], k * num[b][1]), (k * den[b][0], k * den[b][1])
-            else:
-                inv_degree += num[b][0]
-                inv_bits += num[b][1]
-                nd, dd = (-k * den[b][0], -k * den[b][1]), (-k * num[b][0], -k * num[b][1])
-        reg[n] = len(code)
-        code.append(ins)
-        num.append(nd)
-        den.append(dd)
-    outputs = [reg[r] for r in roots]
-    return Program(code, symbols, inputs, outputs, [Bound(*num[o]) for o in outputs],
-                   [Bound(*den[o]) for o in outputs], Bound(inv_degree, inv_bits))
+            reg[n] = out.pow(reg[n.args[0]], n.args[1])
+    return out.program([reg[r] for r in roots])
 
 
 def show(n: Node, depth: int = 6) -> str:

@@ -371,6 +371,13 @@ class Evaluator:
             return out
         return self.B.substitute(out, pinned, value)  # type: ignore[attr-defined]
 
+    def partials(self, f: Node, var: str, positions: list[tuple[int, int]], f0: np.ndarray) -> list[np.ndarray]:
+        """The derivative of f by each of the positions of ``var`` (a backend may work them out together)."""
+        together = getattr(self.B, "partials", None)
+        if together is not None:
+            return together(self, f, var, positions, f0)
+        return [self.B.partial(self, f, var, p, f0) for p in positions]
+
     def calculus(self, n: Calculus) -> np.ndarray:
         mixed = self._mixed(n.items or (), None, lambda items: self.calculus(replace(n, items=items)))
         if mixed is not None:
@@ -383,11 +390,11 @@ class Evaluator:
         if n.kind == "diff":
             if len(positions) != 1:
                 raise ShapeError(f"{what}: x must be a scalar (got shape {shape}); use grad or jacobian")
-            return self.B.partial(self, n.f, n.var, positions[0], f0)
+            return self.partials(n.f, n.var, positions, f0)[0]
         if n.kind == "grad":
             if f0.shape != (1, 1):
                 raise ShapeError(f"{what}: f must be a scalar, got shape {f0.shape}; use jacobian for a vector f")
-            parts = [self.B.partial(self, n.f, n.var, p, f0)[0, 0] for p in positions]
+            parts = [d[0, 0] for d in self.partials(n.f, n.var, positions, f0)]
             out = self.B.full(shape, self.B.zero)
             for k, v in enumerate(parts):
                 out.flat[k] = v
@@ -395,7 +402,7 @@ class Evaluator:
         if 1 not in f0.shape or 1 not in shape:
             raise ShapeError(f"{what}: f and x must be vectors, got shapes {f0.shape} and {shape}")
         _check_entries(what, (f0.size, len(positions)))
-        cols = [self.B.partial(self, n.f, n.var, p, f0).reshape(-1) for p in positions]
+        cols = [d.reshape(-1) for d in self.partials(n.f, n.var, positions, f0)]
         out = self.B.full((f0.size, len(positions)), self.B.zero)
         for j, c in enumerate(cols):
             out[:, j] = c

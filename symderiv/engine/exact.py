@@ -108,58 +108,79 @@ def _post_order(roots: list[sp.Basic]) -> Iterator[sp.Basic]:
             stack.extend((a, False) for a in node.args)
 
 
+class Emitter:
+    """Appends instructions to a straight-line program and keeps, for every register, bounds on its
+    unreduced numerator and denominator (total degree, bits of the sum of absolute coefficients), and
+    the same summed over every value the program inverts (see ``proving`` for the error bound)."""
+
+    def __init__(self) -> None:
+        self.code: list[tuple[int, Any]] = []
+        self.num: list[tuple[int, int]] = []
+        self.den: list[tuple[int, int]] = []
+        self.inv_degree = self.inv_bits = 0
+        self.symbols: list[Any] = []
+        self.inputs: list[int] = []
+
+    def _emit(self, op: tuple[int, Any], nd: tuple[int, int], dd: tuple[int, int]) -> int:
+        self.code.append(op)
+        self.num.append(nd)
+        self.den.append(dd)
+        return len(self.code) - 1
+
+    def var(self, symbol: Any) -> int:
+        self.inputs.append(len(self.code))
+        self.symbols.append(symbol)
+        return self._emit((_VAR, len(self.symbols) - 1), (1, 0), (0, 0))
+
+    def const(self, p: int, q: int) -> int:
+        if q != 1:
+            self.inv_bits += q.bit_length()
+        return self._emit((_CONST, (p, q)), (0, abs(p).bit_length()), (0, q.bit_length()))
+
+    def add(self, args: list[int]) -> int:
+        num, den = self.num, self.den
+        den_deg = sum(den[a][0] for a in args)
+        den_bits = sum(den[a][1] for a in args)
+        nd = (max(num[a][0] + den_deg - den[a][0] for a in args),
+              (len(args) - 1).bit_length() + max(num[a][1] + den_bits - den[a][1] for a in args))
+        return self._emit((_ADD, args), nd, (den_deg, den_bits))
+
+    def mul(self, args: list[int]) -> int:
+        num, den = self.num, self.den
+        return self._emit((_MUL, args), (sum(num[a][0] for a in args), sum(num[a][1] for a in args)),
+                          (sum(den[a][0] for a in args), sum(den[a][1] for a in args)))
+
+    def pow(self, b: int, k: int) -> int:
+        (n_deg, n_bits), (d_deg, d_bits) = self.num[b], self.den[b]
+        if k >= 0:
+            return self._emit((_POW, (b, k)), (k * n_deg, k * n_bits), (k * d_deg, k * d_bits))
+        self.inv_degree += n_deg
+        self.inv_bits += n_bits
+        return self._emit((_POW, (b, k)), (-k * d_deg, -k * d_bits), (-k * n_deg, -k * n_bits))
+
+    def program(self, outputs: list[int]) -> Program:
+        return Program(self.code, self.symbols, self.inputs, outputs, [Bound(*self.num[o]) for o in outputs],
+                       [Bound(*self.den[o]) for o in outputs], Bound(self.inv_degree, self.inv_bits))
+
+
 def compile_program(roots: list[sp.Basic]) -> Program:
     """One program for all ``roots`` (SymPy rational expressions), with degree and size bounds."""
-    code: list[tuple[int, Any]] = []
+    out = Emitter()
     reg: dict[sp.Basic, int] = {}
-    num: list[tuple[int, int]] = []      # (degree, bits) of each register's unreduced numerator
-    den: list[tuple[int, int]] = []
-    inv_degree = inv_bits = 0
-    symbols: list[sp.Basic] = []
-    inputs: list[int] = []
     for n in _post_order(roots):
         if n.is_Symbol:
-            op: tuple[int, Any] = (_VAR, len(symbols))
-            symbols.append(n)
-            inputs.append(len(code))
-            nd, dd = (1, 0), (0, 0)
+            reg[n] = out.var(n)
         elif n.is_Rational:
-            p, q = int(n.p), int(n.q)
-            op = (_CONST, (p, q))
-            nd, dd = (0, abs(p).bit_length()), (0, q.bit_length())
-            if q != 1:
-                inv_bits += q.bit_length()
+            reg[n] = out.const(int(n.p), int(n.q))
         elif n.is_Add:
-            args = [reg[a] for a in n.args]
-            op = (_ADD, args)
-            den_deg = sum(den[a][0] for a in args)
-            den_bits = sum(den[a][1] for a in args)
-            nd = (max(num[a][0] + den_deg - den[a][0] for a in args),
-                  math.ceil(math.log2(len(args))) + max(num[a][1] + den_bits - den[a][1] for a in args))
-            dd = (den_deg, den_bits)
+            reg[n] = out.add([reg[a] for a in n.args])
         elif n.is_Mul:
-            args = [reg[a] for a in n.args]
-            op = (_MUL, args)
-            nd = (sum(num[a][0] for a in args), sum(num[a][1] for a in args))
-            dd = (sum(den[a][0] for a in args), sum(den[a][1] for a in args))
+            reg[n] = out.mul([reg[a] for a in n.args])
         elif n.is_Pow and n.exp.is_Integer:
-            b, k = reg[n.base], int(n.exp)
-            op = (_POW, (b, k))
-            if k >= 0:
-                nd, dd = (k * num[b][0], k * num[b][1]), (k * den[b][0], k * den[b][1])
-            else:
-                inv_degree += num[b][0]
-                inv_bits += num[b][1]
-                nd, dd = (-k * den[b][0], -k * den[b][1]), (-k * num[b][0], -k * num[b][1])
+            reg[n] = out.pow(reg[n.base], int(n.exp))
         else:
             raise Unsupported(type(n).__name__)
-        reg[n] = len(code)
-        code.append(op)
-        num.append(nd)
-        den.append(dd)
-    outputs = [reg[r] for r in roots]
-    return Program(code, symbols, inputs, outputs, [Bound(*num[o]) for o in outputs],
-                   [Bound(*den[o]) for o in outputs], Bound(inv_degree, inv_bits))
+    return out.program([reg[r] for r in roots])
 
 
 def _run(program: Program, values: list[Any], modulus: int | None) -> list[Any]:

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from . import dag
-from .arrays import onehot_rows, symbol_name
-from .evaluate import Evaluator, Instance, Program, shape_of
+from .arrays import array_env, symbol_name
+from .evaluate import Evaluator, Instance, Program
 from .exact import Unsupported
 from .proving import OutOfTime, zero_mask
 from ..language.parsing import Node
@@ -111,21 +111,9 @@ class DagEvaluator(Evaluator):
 def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params: bool = False
          ) -> dict[str, np.ndarray]:
     """Variables for every array symbol; one-hot labels as 0/1 constants, or (``params``) as variables."""
-    env: dict[str, np.ndarray] = {}
-    for name in sorted(used):
-        decl = program.symbols[name]
-        if decl.kind in ("dim", "index"):
-            continue
-        shape = shape_of(decl, inst.sizes)
-        if decl.kind == "onehot_rows" and not params:
-            env[name] = onehot_rows(B, shape, inst.indices[name])
-            continue
-        a = np.empty(shape, dtype=object)
-        for idx in np.ndindex(shape):
-            key = ("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind)
-            a[idx] = B.g.var(key)
-        env[name] = a
-    return env
+    def entry(name: str, decl: Any, shape: tuple[int, int], idx: tuple[int, int]) -> dag.Node:
+        return B.g.var(("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind))
+    return array_env(program, used, inst, B, entry, labels=not params)
 
 
 class _Build:
@@ -232,3 +220,18 @@ class GraphProver:
 def proved_pairs(program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int]) -> set[int]:
     """The pairs shown equal at this one instance by a direct build (see ``GraphProver``)."""
     return GraphProver(program, nodes, used).proved(inst, ks)
+
+
+def build(program: Program, used: set[str], inst: Instance, nodes: list[Node]
+          ) -> tuple[list[np.ndarray], dict[str, np.ndarray]] | None:
+    """The steps' arrays on the graph at one instance and the environment of variables they use; None
+    when the graph cannot build one of them (a function outside ``DAG_FUNCTIONS``, a shape error...)."""
+    try:
+        B = DagBackend()
+        env = _env(B, program, used, inst)
+        ev = DagEvaluator(B, program, env, inst)
+        return [ev.value(n) for n in nodes], env
+    except OutOfTime:
+        raise
+    except Exception:       # noqa: BLE001 - the caller takes the SymPy route, which reports
+        return None

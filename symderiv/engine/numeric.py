@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from . import finitediff
 from .evaluate import Evaluator, Instance, Program, depends_on, shape_of
 from ..language.parsing import Call, Name, Node
 from ..language.piecewise import NAMES as PIECEWISE
@@ -63,6 +64,19 @@ class NumericBackend:
 
     def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a @ b
+
+    def partials(self, ev: Evaluator, f: Node, var: str, positions: list[tuple[int, int]], f0: np.ndarray
+                 ) -> list[np.ndarray]:
+        """Every position's finite difference in one batched evaluation of f (``finitediff``); one
+        evaluation per perturbation when f cannot be batched, or inside another finite difference (whose
+        evaluations each log the branches of this one)."""
+        if not self.logs and np.all(np.isfinite(np.asarray(f0, dtype=float))):
+            try:
+                return finitediff.partials(self.step, self.richardson, ev, f, var, positions,
+                                           _independent_defines(ev, var))
+            except finitediff.FALLBACK:
+                pass
+        return [self.partial(ev, f, var, p, f0) for p in positions]
 
     def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
         if not np.all(np.isfinite(np.asarray(f0, dtype=float))):

@@ -236,6 +236,7 @@ _ELEMENTWISE: dict[str, tuple[Callable[[Any, Any], Any], Callable[[np.ndarray], 
     "erf": (lambda M, x: M.erf(x), _erf, "the error function"),
     **{name: ((lambda f: lambda M, x: f(x))(sym), num, doc) for name, (sym, num, doc) in TRIG.items()},
 }
+ELEMENTWISE = frozenset(_ELEMENTWISE)     # entry by entry: a numeric definition applies to any stack of arrays
 _ALIASES = {"sigmoid": "sigma"}
 
 
