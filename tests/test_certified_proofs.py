@@ -68,6 +68,15 @@ def test_primes_are_fresh_large_and_prime() -> None:
     assert all(2 ** 62 <= p < 2 ** 63 and sp.isprime(p) for p in primes)
 
 
+def test_primes_spread_over_the_whole_range() -> None:
+    """The candidates' bits are read in blocks: every part of every candidate must still be random."""
+    primes = [exact.random_prime() for _ in range(400)]
+    assert len(set(primes)) == 400
+    assert {p >> 60 for p in primes} == {4, 5, 6, 7}          # the top bits below the leading one
+    assert {p % 3 for p in primes} == {1, 2} and {p % 8 for p in primes} == {1, 3, 5, 7}
+    assert {(p >> 30) % 4 for p in primes} == {0, 1, 2, 3}
+
+
 def test_trials_reach_the_error_bound() -> None:
     x, y = sp.symbols("x y", real=True)
     prog = exact.compile_program([(x + y) ** 7 / (x - 3) - x])

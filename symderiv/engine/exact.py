@@ -33,6 +33,7 @@ from fractions import Fraction
 from typing import Any, Iterator
 
 import sympy as sp
+from flint import fmpz
 
 PRIME_BITS = 63                  # primes are drawn uniformly from [2^62, 2^63)
 PRIME_MIN_LOG2 = PRIME_BITS - 1  # every prime is >= 2^62
@@ -52,18 +53,20 @@ class ZeroDenominator(Exception):
     """A value to be inverted is zero (modulo one of the primes)."""
 
 
-_SMALL_PRIMES = math.prod(int(q) for q in sp.primerange(3, 1000))
-
-
 def random_prime(rng: random.Random = OS_RANDOM) -> int:
     """A prime drawn uniformly from the primes in [2^62, 2^63) (rejection sampling, OS randomness).
 
-    A gcd with the odd primes below 1000 discards most candidates before the primality test."""
+    The candidates' random bits are read 64 candidates at a time (one read of the OS source instead of one
+    per candidate, which was most of the cost); each candidate is still uniform and independent."""
     low = 1 << PRIME_MIN_LOG2
+    mask = low - 1
     while True:
-        n = low + rng.randrange(low) | 1
-        if math.gcd(n, _SMALL_PRIMES) == 1 and sp.isprime(n):
-            return n
+        block = rng.getrandbits(PRIME_MIN_LOG2 * 64)
+        for _ in range(64):
+            n = (low | (block & mask)) | 1
+            block >>= PRIME_MIN_LOG2
+            if fmpz(n).is_prime():     # FLINT's test (proven, and cheaper than a gcd filter first)
+                return n
 
 
 @dataclass(frozen=True)
