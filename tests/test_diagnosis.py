@@ -63,6 +63,9 @@ CLASSES = {
                                                                       "step 1 is n times step 0"),
     "a multiple that is no power of the size is not factor": (["x", "(n + 1) * x"], None, "not equal"),
     "zero for a one-term step is not missing-term": (["sigma(x)", "0"], None, "not equal"),
+    # every entry must be shown zero, not the first one only (the first entry is tested on its own)
+    "the negation at the first entry only is not sign": (
+        ["a", "2 * (a - a[0] * ones(n)) - a + (sigma(x) + sigma(-x) - 1) * ones(n)"], None, "not equal"),
     "a transpose at n = 3 only is not transpose": (["a @ c.T", "(a @ c.T).T + (n - 3) * eye(n)"], None, "not equal"),
 }
 
@@ -183,3 +186,17 @@ def test_the_seed_3c_sign_slip_is_named_with_a_counterexample_checkable_by_hand(
     assert "step 2 flips the sign of step 1" in text
     assert "step 2, the last step, is the first wrong step" in text
     assert f"step 1[0, 0] = {cx['lhs_exact']}" in text and f"step 2[0, 0] = {cx['rhs_exact']}" in text
+
+
+def test_the_simplest_candidate_points_come_in_the_order_of_sorting_every_combination() -> None:
+    import itertools
+    import random
+    from symderiv.engine.showcase import simplest
+    rng = random.Random(5)
+    for _ in range(300):
+        options = [[(r, object()) for r in sorted(rng.sample(range(8), rng.randint(1, 8)))]
+                   for _ in range(rng.randint(0, 4))]
+        count = rng.choice([1, 12, 50])
+        every = sorted(itertools.product(*options),
+                       key=lambda c: (sum(r for r, _ in c), max((r for r, _ in c), default=0)))
+        assert simplest(options, count) == every[:count]

@@ -21,6 +21,7 @@ from ..language.functions import ShapeError
 from ..language.parsing import Call, Node
 from ..language.piecewise import NAMES
 from ..results import Counterexample
+from .stepvalues import StepValues
 
 _ERRORS = (ShapeError, ArithmeticError, TypeError, ValueError, KeyError, RecursionError)
 
@@ -87,13 +88,14 @@ def _value(v: Any) -> Fraction:
 
 
 def with_region(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance,
-                cex: Counterexample) -> Counterexample:
-    """The counterexample with the region of its point named, when the point is inside one."""
+                cex: Counterexample, values: StepValues | None = None) -> Counterexample:
+    """The counterexample with the region of its point named, when the point is inside one (``values``:
+    the pair's SymPy arrays, when already built)."""
     if cex.entry is None or not cex.point:
         return cex
     try:
-        ev = symbolic_evaluator(program, used, inst)
-        a, b = ev.value(a_node)[cex.entry], ev.value(b_node)[cex.entry]
+        ev, a_all, b_all = (values or StepValues(program, a_node, b_node, used)).at(inst)
+        a, b = a_all[cex.entry], b_all[cex.entry]
         subs: dict[sp.Basic, sp.Basic] = {}
         for sym, (name, (i, j)) in free_symbols(ev.env).items():
             v = cex.point[name]

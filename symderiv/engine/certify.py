@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 
 from . import balls, dag
-from .arrays import evaluator as symbolic_evaluator
 from .arrays import free_symbols
 from .balls import R, Dual, Kink, Undefined, Unsupported
 from .evaluate import Evaluator, Instance, Program, shape_of
 from .graphballs import ball_values, graph_arrays
+from .stepvalues import StepValues
 from ..language import functions
 from ..language.functions import ShapeError
 from ..language.parsing import Calculus, Node
@@ -210,27 +210,29 @@ class Witness:
 
 
 class Certifier:
-    """Certifies points for one pair of steps; the SymPy arrays are built once per instance."""
+    """Certifies points for one pair of steps; the SymPy arrays are built once per instance, in ``values``
+    (shared with the diagnosis and the counterexample shown)."""
 
     def __init__(self, program: Program, a: Node, b: Node, used: set[str]) -> None:
         self.program, self.a, self.b, self.used = program, a, b, used
         self.calculus = has_calculus(program, a) or has_calculus(program, b)
-        self._symbolic: dict[int, Any] = {}
+        self.values = StepValues(program, a, b, used)
+        self._symbolic: dict[int, tuple[Instance, Any]] = {}     # by id; the instance kept, so ids stay unique
 
     def _arrays(self, inst: Instance) -> Any:
-        key = id(inst)
-        if key not in self._symbolic:
+        hit = self._symbolic.get(id(inst))
+        if hit is None or hit[0] is not inst:
             graph = graph_arrays(self.program, self.used, inst, self.a, self.b)
             if graph is not None:                 # the prover's graph (fastproof): no SymPy arrays needed
-                self._symbolic[key] = graph
+                self._symbolic[id(inst)] = (inst, graph)
                 return graph
             try:
-                ev = symbolic_evaluator(self.program, self.used, inst)
-                sa, sb = ev.value(self.a), ev.value(self.b)
-                self._symbolic[key] = (sa, sb, free_symbols(ev.env)) if sa.shape == sb.shape else None
+                ev, sa, sb = self.values.at(inst)
+                arrays = (sa, sb, free_symbols(ev.env)) if sa.shape == sb.shape else None
             except _ROUTE_ERRORS:
-                self._symbolic[key] = None
-        return self._symbolic[key]
+                arrays = None
+            hit = self._symbolic[id(inst)] = (inst, arrays)
+        return hit[1]
 
     def at(self, inst: Instance, point: dict[str, np.ndarray], max_bits: int = PRECISIONS[-1]) -> Witness | None:
         """A witness at this exact point, or None (equal there as far as the balls see, a kink, or unsure)."""

@@ -215,15 +215,16 @@ class _Context:
             return False
         first.diagnosed = True
         insts = [i for _, ii in plan for i in ii]
+        values = self.certifier(first.k).values       # the pair's SymPy arrays, built once per instance
         first.diagnosis = diagnose(self.program, self.nodes[first.k - 1], self.nodes[first.k], insts, used,
-                                   self.prover)
-        first.hint = power_hint(self.program, self.nodes[first.k - 1], self.nodes[first.k], used, insts[0])
+                                   self.prover, values)
+        first.hint = power_hint(self.program, self.nodes[first.k - 1], self.nodes[first.k], used, insts[0], values)
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                          *first.where, first.refuted, certifier=self.certifier(first.k))
             if self.pieces:
                 first.refuted = with_region(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
-                                            first.where[0], first.refuted)
+                                            first.where[0], first.refuted, values)
         return True
 
     def located(self, k: int, inst: Instance, e: Exception) -> ClaimError:

@@ -16,17 +16,33 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from .arrays import evaluator as symbolic_evaluator
 from .evaluate import Instance, Program
 from ..language.functions import ShapeError
 from ..language.parsing import Node, Num
 from ..language.showing import show, terms
 from .factors import ratio, symbolic_factor
-from .proving import Prover, Unsupported
+from .proving import Prover, Unsupported, zero_mask
+from .stepvalues import StepValues
 
 
 def _all_zero(prover: Prover, arr: np.ndarray) -> bool:
-    return all(prover.decide(e, use_simplify=False).status == "zero" for e in arr.flat)
+    """Is every entry shown zero by the exact stage (what ``decide`` without ``simplify`` says, entry by entry)?
+
+    A wrong step's arrays are seldom zero, and mostly not at their first entry: that entry is
+    tested alone, then the others together, as one program at shared points and primes (each
+    "zero" keeps its error bound; a "not zero" is certain: a nonzero value modulo a prime)."""
+    exprs = [e for e in arr.flat if e != 0]
+    if not all(prover.decide(e, use_simplify=False).status == "zero" for e in exprs if e.is_number):
+        return False
+    rest = [e for e in exprs if not e.is_number]
+    return all(_shown_zero(prover, group) for group in (rest[:1], rest[1:]) if group)
+
+
+def _shown_zero(prover: Prover, exprs: list[sp.Basic]) -> bool:
+    try:
+        return all(zero_mask(prover.program(exprs)))
+    except (Unsupported, RecursionError):       # e.g. too many trials for the whole group: one by one
+        return all(prover.decide(e, use_simplify=False).status == "zero" for e in exprs)
 
 
 def _factor(prover: Prover, a: np.ndarray, b: np.ndarray) -> Fraction | None:
@@ -44,14 +60,16 @@ def _factor(prover: Prover, a: np.ndarray, b: np.ndarray) -> Fraction | None:
 
 
 def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance], used: set[str],
-             prover: Prover) -> tuple[str | None, str | None]:
+             prover: Prover, values: StepValues | None = None) -> tuple[str | None, str | None]:
     """(class, words) for step b against the step a before it; (None, None) when none fits.
 
     Every class must hold at every instance (size and index values) in ``insts``: a
     step that is the negation of the one before at one size only is not ``sign``.
     When the shapes differ at some size, the answer is ``transpose`` if the
-    transpose explains the step at every size, else ``shape``.
+    transpose explains the step at every size, else ``shape``.  ``values``: the
+    pair's SymPy arrays, shared with the certifier and the counterexample shown.
     """
+    values = values or StepValues(program, a_node, b_node, used)
     live = {"sign", "factor", "transpose", "missing-term", "extra-term"}
     shape_words: str | None = None
     factor: Fraction | None = None
@@ -61,8 +79,7 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
     scaled: list[tuple[Instance, np.ndarray, np.ndarray]] = []     # (instance, a, b) so far, for a factor of the sizes
     try:
         for inst in insts:
-            ev = symbolic_evaluator(program, used, inst)
-            a, b = ev.value(a_node), ev.value(b_node)
+            ev, a, b = values.at(inst)
             if a.shape != b.shape:
                 if shape_words is None:
                     shape_words = (f"the shapes differ: {a.shape[0]} x {a.shape[1]} before, "
@@ -101,7 +118,7 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
             if not live:
                 if shape_words:
                     return "shape", shape_words
-                return _scaled_by_size(program, a_node, b_node, insts, used, prover, scaled)
+                return _scaled_by_size(values, insts, prover, scaled)
     except (ShapeError, Unsupported, ArithmeticError, RecursionError):
         return None, None
     if shape_words is not None:
@@ -116,11 +133,11 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
         return "missing-term", f"it drops the term {found_term['missing-term']} of the step before"
     if "extra-term" in live:
         return "extra-term", f"it adds the term {found_term['extra-term']}"
-    return _scaled_by_size(program, a_node, b_node, insts, used, prover, scaled)
+    return _scaled_by_size(values, insts, prover, scaled)
 
 
-def _scaled_by_size(program: Program, a_node: Node, b_node: Node, insts: list[Instance], used: set[str],
-                    prover: Prover, done: list[tuple[Instance, np.ndarray, np.ndarray]]) -> tuple[str | None, str | None]:
+def _scaled_by_size(values: StepValues, insts: list[Instance], prover: Prover,
+                    done: list[tuple[Instance, np.ndarray, np.ndarray]]) -> tuple[str | None, str | None]:
     """``factor`` with a factor that depends on the sizes (step k is m times step k-1), else (None, None)."""
     if not done or len({tuple(i.sizes.items()) for i in insts}) < 2:
         return None, None
@@ -133,8 +150,8 @@ def _scaled_by_size(program: Program, a_node: Node, b_node: Node, insts: list[In
         for inst in insts:
             if id(inst) in seen:
                 continue
-            ev = symbolic_evaluator(program, used, inst)
-            pairs.append((inst, ev.value(a_node), ev.value(b_node)))
+            _, a, b = values.at(inst)
+            pairs.append((inst, a, b))
         factor = symbolic_factor(prover, pairs)
     except (ShapeError, Unsupported, ArithmeticError, RecursionError, TypeError, ValueError):
         return None, None
@@ -155,13 +172,12 @@ def _fraction(c: Fraction) -> str:
     return str(c.numerator) if c.denominator == 1 else f"{c.numerator}/{c.denominator}"
 
 
-def power_hint(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance) -> str | None:
+def power_hint(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance,
+               values: StepValues | None = None) -> str | None:
     """A hint when either step raises a square matrix to a power with ``**`` (elementwise, as in
     numpy), where the writer most likely meant a matrix power (``A @ A``)."""
     try:
-        ev = symbolic_evaluator(program, used, inst)
-        ev.value(a_node)
-        ev.value(b_node)
+        ev, _, _ = (values or StepValues(program, a_node, b_node, used)).at(inst)
     except (ShapeError, ArithmeticError, TypeError, ValueError, RecursionError):
         return None
     return f"hint: {ev.hints[0]}" if ev.hints else None

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 
-from .arrays import evaluator as symbolic_evaluator
 from .arrays import free_symbols
 from .evaluate import Instance, Program, shape_of
 from ..language.functions import ShapeError
@@ -25,6 +24,7 @@ from ..language.parsing import Node
 from ..language.reading import POSITIVE_KINDS, REAL_KINDS
 from .proving import OutOfTime, Unsupported, budget
 from ..results import Counterexample
+from .stepvalues import StepValues
 
 if TYPE_CHECKING:
     from .certify import Certifier
@@ -50,14 +50,15 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
     nonzero to 30 digits, and (with a ``certifier``) a certified witness is found
     there, away from kinks and poles; a point whose values are both rational
     (checkable by hand) wins at once.  Values are shown simplified when SymPy manages that
-    quickly.  Without any such point, ``cex`` is returned unchanged.
+    quickly.  Without any such point, ``cex`` is returned unchanged.  The steps' SymPy
+    arrays are the ``certifier``'s (built once per instance for the pair).
     """
     if inst is None or cex.lhs_shape is not None:
         return cex
     deadline = time.monotonic() + WITNESS_SECONDS
     try:
-        ev = symbolic_evaluator(program, used, inst)
-        a, b = ev.value(a_node), ev.value(b_node)
+        values = certifier.values if certifier is not None else StepValues(program, a_node, b_node, used)
+        ev, a, b = values.at(inst)
         if a.shape != b.shape:
             return cex
         syms = free_symbols(ev.env)
@@ -163,11 +164,46 @@ def _candidates(program: Program, used: set[str], inst: Instance, point: Point |
     while options and math.prod(len(o) for o in options) > 20_000:
         longest = max(options, key=len)
         longest.pop()
-    combos = sorted(itertools.product(*options), key=lambda c: (sum(r for r, _ in c), max((r for r, _ in c), default=0)))
-    out = [{name: arr for name, (_, arr) in zip(names, combo)} for combo in combos[:MAX_CANDIDATES]]
+    out = [{name: arr for name, (_, arr) in zip(names, combo)} for combo in simplest(options, MAX_CANDIDATES)]
     if point is not None and point.exact is not None:
         out.append({name: point.exact[name] for name in names if name in point.exact})
     return out
+
+
+def simplest(options: list[list[tuple[int, Any]]], count: int) -> list[tuple[tuple[int, Any], ...]]:
+    """The first ``count`` of ``sorted(itertools.product(*options), key=(sum of ranks, largest rank))``
+    (ties in product order), without listing every combination: they come sum by sum.
+
+    Each list holds (rank, value) with increasing ranks.
+    """
+    if not options or any(not o for o in options):
+        return list(itertools.product(*options))[:count]
+    low = [0] * (len(options) + 1)       # least and greatest rank sum of the lists from i on
+    high = [0] * (len(options) + 1)
+    for i in range(len(options) - 1, -1, -1):
+        low[i], high[i] = low[i + 1] + options[i][0][0], high[i + 1] + options[i][-1][0]
+    out: list[tuple[tuple[int, Any], ...]] = []
+    chosen: list[tuple[int, Any]] = []
+
+    def walk(i: int, left: int, level: list[tuple[tuple[int, Any], ...]]) -> None:
+        if i == len(options):
+            level.append(tuple(chosen))
+            return
+        for item in options[i]:          # in list order: the combinations come in product order
+            if item[0] > left - low[i + 1]:
+                break
+            if item[0] >= left - high[i + 1]:
+                chosen.append(item)
+                walk(i + 1, left - item[0], level)
+                chosen.pop()
+
+    for total in range(low[0], high[0] + 1):
+        level: list[tuple[tuple[int, Any], ...]] = []
+        walk(0, total, level)
+        out.extend(sorted(level, key=lambda c: max(r for r, _ in c)))
+        if len(out) >= count:
+            break
+    return out[:count]
 
 
 def _witness(a: np.ndarray, b: np.ndarray, syms: dict[Any, tuple[str, tuple[int, int]]],
