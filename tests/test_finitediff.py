@@ -3,6 +3,7 @@ batched numpy evaluation (engine/finitediff.py), and give exactly what one evalu
 gives: the same values, the same discarded positions at kinks, the same candidates."""
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -124,3 +125,50 @@ def test_a_gradient_wrong_in_one_entry_is_found_by_the_numeric_stage_at_that_ent
     assert wrong.counterexample.entry == (1, 1)
     right = _first_result("grad(sum(exp(W @ x)), W)", "exp(W @ x) @ x.T")
     assert right.verdict.value == "numeric"
+
+
+# ---------------------------------------------------------------- the random points, drawn all at once
+@pytest.mark.parametrize("positive", [False, True])
+def test_random_points_drawn_at_once_are_those_drawn_one_by_one(positive: bool) -> None:
+    """A report's counterexample points must not change: each magnitude class, both signs, and the
+    generator left where the one-by-one draws leave it (the next array's values follow on)."""
+    for seed in range(30):
+        for p in range(2, 8):
+            one, many = np.random.default_rng([seed, 3]), np.random.default_rng([seed, 3])
+            one.integers(0, 5), many.integers(0, 5)     # a state holding half of a 64-bit word
+            exact = numeric._spread_one_by_one(one, (3, 2), positive, p)
+            fr, values = numeric.spread(many, (3, 2), positive, p)
+            assert fr.tolist() == exact.tolist()
+            assert np.array_equal(values, exact.astype(float))
+            assert one.integers(0, 1 << 30) == many.integers(0, 1 << 30)
+
+
+def test_a_word_numpy_would_reject_is_drawn_again_as_numpy_does() -> None:
+    """Lemire's method draws again when the low half of word * n is below (2**32 - n) % n (4 for n = 99)."""
+    class Words:
+        def __init__(self, words: list[int]) -> None:
+            self.words = words
+
+        def integers(self, lo: int, hi: int, size: int, dtype: Any) -> np.ndarray:
+            assert (lo, hi, dtype) == (0, 1 << 32, np.uint32)
+            out, self.words = self.words[:size], self.words[size:]
+            return np.array(out, dtype=np.uint32)
+
+    words = Words([0, 1 << 31, (1 << 31) + 5, 7])
+    fr, values = numeric.spread(words, (1, 1), True, 4)  # type: ignore[arg-type]
+    # 0 rejected; (2**31 * 99) >> 32 = 49: numerator 50; ((2**31 + 5) * 2) >> 32 = 1: 10**3
+    assert fr.tolist() == [[Fraction(50, 1000)]] and values.tolist() == [[0.05]]
+    assert words.words == [7]
+
+
+def test_points_kept_for_the_next_claim_are_the_points_drawn_afresh() -> None:
+    """The claims of a file share their points (kept with the program); a claim asking for fewer points
+    gets the first ones, one asking for more gets them all, each as if drawn for it alone."""
+    def points(program: Program, count: int) -> list[Any]:
+        return [(p.values["W"].tolist(), p.exact["W"].tolist(), p.values["s"].tolist())
+                for p in numeric.sample_points(program, {"W", "s", "m", "n"}, INST, count, 7)]
+
+    fresh = [points(_program(), k) for k in (2, 4, 7)]
+    shared = _program()
+    assert [points(shared, k) for k in (4, 2, 7)] == [fresh[1], fresh[0], fresh[2]]
+    assert fresh[2][:4] == fresh[1] and fresh[2][4] != fresh[2][5]

@@ -185,8 +185,37 @@ def _fraction_text(x: Fraction) -> str | int:
     return int(x) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
 
 
+CACHED_ENTRIES = 4096     # points of at most this many entries in all are kept for the next claim
+
+
 def sample_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> Iterator[Point]:
-    """The points of one instantiation, made one at a time (``count`` x the arrays' size may be large)."""
+    """The points of one instantiation, made one at a time (``count`` x the arrays' size may be large).
+    Small ones are kept with the program: the claims of a file share instances and symbols, so points.
+    The first k of n points are the k points (one generator, drawn in order)."""
+    names = tuple(n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS
+                  or program.symbols[n].kind == "onehot_rows")
+    shapes = [shape_of(program.symbols[n], inst.sizes) for n in names]
+    if count * sum(r * c for r, c in shapes) > CACHED_ENTRIES:
+        yield from _draw_points(program, used, inst, count, seed)
+        return
+    cache: dict[Any, list[Point]] = program.__dict__.setdefault("_sample_points", {})
+    key = (names, tuple(inst.sizes.items()), repr(tuple(inst.indices.items())), seed)
+    if len(cache.get(key, ())) < count:
+        if len(cache) > 512:
+            cache.clear()
+        cache[key] = [_frozen(p) for p in _draw_points(program, used, inst, count, seed)]
+    yield from cache[key][:count]
+
+
+def _frozen(point: Point) -> Point:
+    """A point shared between claims: its arrays cannot be written to."""
+    for arrays in (point.values, point.exact or {}):
+        for a in arrays.values():
+            a.setflags(write=False)
+    return point
+
+
+def _draw_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> Iterator[Point]:
     from .arrays import onehot_rows
 
     arrays = [n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS]
@@ -205,22 +234,79 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
             if p < SIMPLE_PATTERNS:
                 general, positives, offset = SIMPLE_ORDER[p]
                 pool = positives if positive else general
-                fr = np.empty(shape, dtype=object)
-                for idx in np.ndindex(shape):
-                    fr[idx] = pool[(k + offset) % len(pool)]
-                    k += 1
-                exact[name] = fr
+                size = shape[0] * shape[1]
+                fr = _objects([pool[(k + offset + i) % len(pool)] for i in range(size)], shape)
+                k += size
                 values[name] = fr.astype(float)
             else:
-                fr = spread(rng, shape, positive, p)
-                exact[name] = fr
-                values[name] = fr.astype(float)
+                fr, values[name] = spread(rng, shape, positive, p)
+            exact[name] = fr
         yield Point(values, exact)
 
 
-def spread(rng: np.random.Generator, shape: tuple[int, int], positive: bool, p: int) -> np.ndarray:
+def _objects(items: list[Fraction], shape: tuple[int, int]) -> np.ndarray:
+    fr = np.empty(len(items), dtype=object)
+    fr[:] = items
+    return fr.reshape(shape)
+
+
+def spread(rng: np.random.Generator, shape: tuple[int, int], positive: bool, p: int
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Random exact rationals (short ones, so a counterexample reads well) of a magnitude chosen by ``p``:
-    mostly in [-2, 2] (positive: (0, 3]), every third point up to 20 in size, every fifth near 0."""
+    mostly in [-2, 2] (positive: (0, 3]), every third point up to 20 in size, every fifth near 0; as
+    Fractions and as floats.
+
+    A report's points must not change: the values are those of drawing, entry by entry, the numerator
+    (and for a point near 0 the power of ten), then the sign, each with ``rng.integers``
+    (``_spread_one_by_one``).  The same 32-bit words are drawn here in one call and mapped to integers
+    as numpy maps them (``_Words``), without a numpy call per entry."""
+    words = _Words(rng, shape[0] * shape[1] * ((2 if p % 5 == 4 else 1) + (0 if positive else 1)))
+    exact, floats = [], []
+    for _ in range(shape[0] * shape[1]):
+        if p % 5 == 4:
+            a, b = 1 + words.below(99), 10 ** (2 + words.below(2))
+        elif p % 3 == 2:
+            a, b = 1 + words.below(320), 16
+        else:
+            a, b = 1 + words.below(192 if positive else 128), 64
+        if not positive and words.below(2):
+            a = -a
+        exact.append(_fraction(a, b))
+        floats.append(a / b)               # correctly rounded, as float(Fraction(a, b))
+    return _objects(exact, shape), np.array(floats, dtype=float).reshape(shape)
+
+
+class _Words:
+    """numpy's bounded integers from a generator's stream of 32-bit words: ``rng.integers(lo, lo + n)``
+    takes the next word w and gives lo + (w n >> 32), drawing again while the low half of w n is below
+    (2**32 - n) % n (Lemire's method); ``count`` words are drawn at once, more only after such a redraw."""
+
+    def __init__(self, rng: np.random.Generator, count: int) -> None:
+        self.rng = rng
+        self.words = rng.integers(0, 1 << 32, size=count, dtype=np.uint32).tolist()
+        self.next = 0
+
+    def below(self, n: int) -> int:
+        while True:
+            if self.next == len(self.words):
+                self.words.extend(self.rng.integers(0, 1 << 32, size=1, dtype=np.uint32).tolist())
+            m = self.words[self.next] * n
+            self.next += 1
+            if (m & 0xFFFFFFFF) >= ((1 << 32) - n) % n:
+                return m >> 32
+
+
+_FRACTIONS: dict[tuple[int, int], Fraction] = {}
+
+
+def _fraction(a: int, b: int) -> Fraction:
+    got = _FRACTIONS.get((a, b))
+    if got is None:
+        got = _FRACTIONS[(a, b)] = Fraction(a, b)
+    return got
+
+
+def _spread_one_by_one(rng: np.random.Generator, shape: tuple[int, int], positive: bool, p: int) -> np.ndarray:
     fr = np.empty(shape, dtype=object)
     for idx in np.ndindex(shape):
         if p % 5 == 4:
