@@ -148,6 +148,54 @@ tex   = ["\\sigma'(x)", "\\sigma(x)(1 - \\sigma(x))", "\\sigma(x) - \\sigma(x)\\
     assert asked == [("sigma(x) - sigma(x)**2", "$\\sigma(x) - \\sigma(x)\\sigma(x)$")]
 
 
+
+DEFINES = '\n[define]\ns = "sigma(x)"\nq = "s**2"\n'
+
+
+def test_a_tex_that_writes_a_define_out_is_not_checked_again_but_a_wrong_one_is_an_error() -> None:
+    from symderiv.engine.evaluate import Program
+    from symderiv.engine.texcheck import check_tex
+    from symderiv.language.reading import read_text
+    from symderiv.results import ClaimResult, Verdict
+    doc = read_text(HEAD + DEFINES + r"""
+[[claim]]
+name  = "c"
+steps = ["diff(s, x)", "s * (1 - s)", "s - q"]
+tex   = ["\\sigma'(x)", "\\sigma(x)(1 - \\sigma(x))", "\\sigma(x) - \\sigma(x)^2"]
+""", "t.toml")
+    spec = doc.claims[0]
+    final = ClaimResult("t.toml", spec.line, "c", Verdict.PROVED, steps=spec.steps)
+    asked: list[tuple[str, ...]] = []
+
+    def run(pair):
+        asked.append(pair.steps)
+        return final
+
+    assert list(check_tex(Program.build(doc), spec, final, run)) == []
+    assert asked == []
+    wrong = one(DEFINES + r"""
+[[claim]]
+name  = "c"
+steps = ["diff(s, x)", "s * (1 - s)"]
+tex   = ["\\sigma'(x)", "\\sigma(x)(1 + \\sigma(x))"]
+""")
+    assert wrong.verdict.value == "error"
+    assert "the tex of step 1 says \\sigma(x)(1 + \\sigma(x)), the step says s * (1 - s)" in wrong.message
+
+
+def test_a_define_is_not_written_out_under_a_derivative_by_a_define() -> None:
+    # diff(q, s) holds x fixed and moves s: 2 s.  Written out, sigma(x)**2 does not move with s: 0
+    r = one(DEFINES + r"""
+[[claim]]
+name  = "c"
+steps = ["diff(q, s)", "2 * s"]
+tex   = ["\\frac{\\partial}{\\partial s} \\sigma(x)^2", "2 s"]
+""")
+    assert r.verdict.value == "error"
+    assert r.message.startswith("t.toml:11: the tex of step 0 says \\frac{\\partial}{\\partial s} \\sigma(x)^2, "
+                                "the step says diff(q, s) (at x = 0: the step is 1, the tex 0)")
+
+
 # ------------------------------------------------------------------ reports
 LATEX = HEAD + r'''
 [[claim]]

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from ..language.functions import ShapeError
 from ..language.latex import is_latex, split_sides
-from ..language.parsing import Node, Num, ParseError
+from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, ParseError, Transpose
 from ..language.showing import show
 from ..language.reading import ClaimSpec
 from ..results import ClaimResult, Verdict
@@ -97,11 +97,39 @@ def check_tex(program: Program, spec: ClaimSpec, final: ClaimResult,
 
 
 def _same_tree(program: Program, step: str, side: Node | str) -> bool:
-    """Is the side read as the very tree the step is (so equal by construction, at every size and point)?"""
+    """Is the side read as the very tree the step is, or the same tree once every define is written out
+    (so equal by construction, at every size and point)?"""
     try:
-        return program.parse_step(step) == (program.parse_step(side) if isinstance(side, str) else side)
+        a, b = program.parse_step(step), (program.parse_step(side) if isinstance(side, str) else side)
     except (ParseError, ProgramError):
         return False
+    if a == b:
+        return True
+    a, b = _written_out(program, a), _written_out(program, b)
+    return a is not None and a == b
+
+
+def _written_out(program: Program, n: Node) -> Node | None:
+    """The tree with each define's name replaced by the define's own tree; None when a derivative is
+    taken by a define (it holds the define's inputs fixed: writing the define out would change it)."""
+    if isinstance(n, Name):
+        return _written_out(program, program.defines[n.name]) if n.name in program.defines else n
+    if isinstance(n, (Neg, Transpose)):
+        x = _written_out(program, n.x)
+        return None if x is None else type(n)(x)
+    if isinstance(n, Bin):
+        a, b = _written_out(program, n.a), _written_out(program, n.b)
+        return None if a is None or b is None else Bin(n.op, a, b)
+    if isinstance(n, Index):
+        x = _written_out(program, n.x)
+        return None if x is None else Index(x, n.items)
+    if isinstance(n, Call):
+        args = [a if isinstance(a, (int, str)) else _written_out(program, a) for a in n.args]
+        return None if any(a is None for a in args) else Call(n.fn, tuple(args))
+    if isinstance(n, Calculus):
+        f = None if n.var in program.defines else _written_out(program, n.f)
+        return None if f is None else Calculus(n.kind, f, n.var, n.items)
+    return n
 
 
 def _zero_array(program: Program, step: str, side: Node) -> str | None:
