@@ -156,3 +156,44 @@ def test_reversed_shape_mismatches_are_verdicts_or_located_errors(a: str, b: str
     r = check('n = "dim"\nv = "vector(n)"\nA = "matrix(n, n)"', a, b)
     assert r.verdict.value in ("refuted", "error")
     assert "Traceback" not in (r.message or "") and "internal error" not in (r.message or "")
+
+
+def test_the_ball_route_evaluates_the_tables_own_definitions_to_full_precision() -> None:
+    """erf, softplus, gelu, norm, softmax and logsumexp run on balls from the function table's symbolic
+    definitions (``BallBackend.math``): every constant exact, so at 1024 bits the enclosures are that tight
+    (a float constant such as a 53-bit sqrt(2) would leave a radius near 1e-17)."""
+    from fractions import Fraction
+
+    import mpmath
+    from flint import arb
+
+    from symderiv.engine import balls
+    from symderiv.engine.certify import BallBackend, BallEvaluator
+    from symderiv.engine.evaluate import Instance, Program
+    from symderiv.language.reading import read_text
+
+    doc = read_text('[symbols]\nx = "scalar"\nn = "dim"\nv = "vector(n)"\n'
+                    '[[claim]]\nname = "c"\nlhs = "x"\nrhs = "x"\n', "t.toml")
+    program = Program.build(doc)
+    xs, vs = Fraction(1, 3), [Fraction(1, 3), Fraction(-2), Fraction(5, 4)]
+    with mpmath.workprec(1100):
+        x, v = mpmath.mpf(1) / 3, [mpmath.mpf(q.numerator) / q.denominator for q in vs]
+        phi = (1 + mpmath.erf(x / mpmath.sqrt(2))) / 2
+        want = {
+            "erf(x)": mpmath.erf(x),
+            "softplus(x)": mpmath.log(1 + mpmath.exp(x)),
+            "gelu(x)": x * phi,
+            "diff(gelu(x), x)": phi + x * mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi),
+            "norm(v)": mpmath.sqrt(sum(t * t for t in v)),
+            "softmax(v)[1]": mpmath.exp(v[1]) / sum(mpmath.exp(t) for t in v),
+            "logsumexp(v)": mpmath.log(sum(mpmath.exp(t) for t in v)),
+        }
+        with balls.precision(1024):
+            env = {"x": np.array([[balls.lift(xs)]], dtype=object),       # 1/3 as a ball of this precision
+                   "v": np.array([[balls.lift(q)] for q in vs], dtype=object)}
+            for text, value in want.items():
+                got = BallEvaluator(BallBackend(), program, env, Instance({"n": 3}, {})).value(program.parse_step(text))
+                ball = balls.lift(got[0, 0])
+                ball = ball.v if isinstance(ball, balls.Dual) else ball
+                assert ball.a.rad() < arb(2) ** -1000, (text, ball.a.rad())
+                assert abs(mpmath.mpf(ball.a.mid().str(340, radius=False)) - value) < mpmath.mpf(2) ** -1000, text

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from symderiv import check_text
-from symderiv.engine import checking
+from symderiv.engine import proofstage
+from symderiv.engine.parametric import SizeBuild
 from symderiv.engine.evaluate import Program, instances, size_assignments
 from symderiv.engine.fastproof import GraphProver, proved_pairs
 from symderiv.language.reading import read_text
@@ -93,8 +94,8 @@ def test_a_claim_the_graph_proves_needs_no_sympy_arrays(monkeypatch: pytest.Monk
     def no_sympy(*args: object) -> None:
         raise AssertionError("the SymPy route was taken")
 
-    monkeypatch.setattr(checking, "symbolic_evaluator", no_sympy)
-    monkeypatch.setattr(checking.SizeBuild, "worth", staticmethod(lambda *args: None))
+    monkeypatch.setattr(proofstage, "symbolic_evaluator", no_sympy)
+    monkeypatch.setattr(SizeBuild, "worth", staticmethod(lambda *args: None))
     text = (f"[symbols]\n{SYMBOLS}\nU = \"matrix(n, n)\"\n\n[[claim]]\nname = \"word2vec\"\n"
             "lhs = \"grad(-log(softmax(U.T @ v))[i], v)\"\nrhs = \"U @ (softmax(U.T @ v) - onehot(i, n))\"\n")
     r = check_text(text, "t.toml")[0]

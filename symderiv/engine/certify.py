@@ -12,7 +12,11 @@ Two computations are made at every point, independently:
 2. the parsed tree evaluated directly on balls by the shared ``Evaluator``, with the
    numeric function table (written independently of the symbolic one) and every
    ``diff``/``grad``/``jacobian`` computed by forward-mode differentiation (``Dual``
-   balls seeded at the variable), never by SymPy.
+   balls seeded at the variable), never by SymPy.  Six functions whose numeric forms
+   cannot run on balls (``erf``, ``softplus``, ``gelu``, ``norm``, ``softmax``,
+   ``logsumexp``: they round to floats or compare) take the table's symbolic definition
+   there, written with the backend's ``math`` (``BallBackend.math``: exact integer
+   constants, every operation an enclosure); their derivatives are still forward mode.
 
 A step with a derivative is refuted only when both computations exclude 0 at the
 same entry and their enclosures of each step overlap (so a bug in either cannot
@@ -31,6 +35,7 @@ import itertools
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -54,6 +59,7 @@ _ROUTE_ERRORS = (Unsupported, ShapeError, TypeError, AttributeError, ValueError,
 # ---------------------------------------------------------------- the parsed tree on balls
 class BallBackend:
     symbolic = False
+    math = SimpleNamespace(exp=balls.exp, log=balls.log, sqrt=balls.sqrt, erf=balls.erf)   # for the table
 
     def __init__(self) -> None:
         self.tags = itertools.count(1)     # increasing: an inner derivative's seed is newer than the outer's
@@ -104,24 +110,6 @@ class BallBackend:
         return res
 
 
-def _elementwise(f: Any) -> Any:
-    ufunc = np.frompyfunc(f, 1, 1)
-    return lambda B, a: ufunc(a)
-
-
-def _softmax(B: Any, v: np.ndarray) -> np.ndarray:
-    e = np.frompyfunc(balls.exp, 1, 1)(v)
-    return e / B.total(e)
-
-
-def _logsumexp(B: Any, v: np.ndarray) -> np.ndarray:
-    return B.full((1, 1), balls.log(B.total(np.frompyfunc(balls.exp, 1, 1)(v))))
-
-
-def _norm(B: Any, v: np.ndarray) -> np.ndarray:
-    return B.full((1, 1), balls.sqrt(B.total(v * v)))
-
-
 def _broadcast(f: Any, nargs: int) -> Any:
     ufunc = np.frompyfunc(f, nargs, 1)
 
@@ -149,17 +137,10 @@ def _fold(f: Any) -> Any:
     return reduce
 
 
-_SQRT2 = balls.sqrt(balls.TWO)
-# functions whose numeric definitions round to floats (math.erf, float(norm)) or use numpy's float-only
-# ufuncs (logaddexp): their definitions on balls, from the table's own descriptions
+# functions whose numeric definitions round to floats (math.erf, float(norm)), use numpy's float-only
+# ufuncs (logaddexp) or compare (the stable forms' max): the table's symbolic definitions, on balls
+_SYMBOLIC = frozenset({"erf", "softplus", "gelu", "norm", "softmax", "logsumexp"})
 _OVERRIDES: dict[str, Any] = {
-    "erf": _elementwise(balls.erf),
-    "softplus": _elementwise(lambda x: balls.log(balls.add(1, balls.exp(x)))),
-    "gelu": _elementwise(lambda x: balls.mul(balls.mul(x, balls.add(1, balls.erf(balls.div(x, _SQRT2)))),
-                                             balls.HALF)),
-    "norm": _norm,
-    "softmax": functions._per_line(_softmax),
-    "logsumexp": functions._per_line(_logsumexp),
     # the piecewise functions (language/piecewise.py): every branch decided by a certain comparison
     "relu": _broadcast(lambda x: _maximum(x, balls.ZERO), 1),
     "abs": _broadcast(balls.absolute, 1),
@@ -175,7 +156,7 @@ _OVERRIDES: dict[str, Any] = {
 
 class BallEvaluator(Evaluator):
     def implementation(self, f: Any) -> Any:
-        return _OVERRIDES.get(f.name, f.numeric)
+        return f.symbolic if f.name in _SYMBOLIC else _OVERRIDES.get(f.name, f.numeric)
 
 
 def has_calculus(program: Program, node: Node) -> bool:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
 from . import manypoints, numeric
-from .arrays import evaluator as symbolic_evaluator
 from ..settings import Settings
 from .certify import PRECISIONS, Certifier, exact_point, random_points
 from .diagnosing import diagnose, power_hint
@@ -24,16 +23,15 @@ from .evaluate import Instance, Program, ProgramError, instances, size_assignmen
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
 from .fastproof import GraphProver
-from .parametric import LaterBuild, SizeBuild
+from .parametric import SizeBuild
 from .proving import OutOfTime, Prover, budget
 from .sizes import extension_assignments, note_checked, sampled_instances
-from .nonzero import nonzero_counterexample
 from .texcheck import check_tex, readings
-from .casework import piecewise_claim, point_of, region_samples, witness_counterexample, with_region
-from .cases import has_pieces, prove_by_cases, witness
+from .casework import piecewise_claim, region_samples, with_region
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, Verdict
-from .pairs import Pair, clip, indices_of, result_of, shape_refuted, short
+from .pairs import Pair, indices_of, result_of, short
+from .proofstage import ProofStage
 
 SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
 LARGER_SECONDS = 1.0     # the least CPU time the check at larger sizes may take
@@ -170,7 +168,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     yield result_of(base, pairs, start, provisional=False)
 
 
-class _Context:
+class _Context(ProofStage):
     def __init__(self, program: Program, nodes: list[Node], used: set[str], spec: ClaimSpec, settings: Settings,
                  where: str) -> None:
         self.program, self.nodes, self.spec, self.settings, self.where = program, nodes, spec, settings, where
@@ -299,110 +297,3 @@ class _Context:
                             self.certify(p, inst, point, PRECISIONS[-1] if n < 2 else PRECISIONS[1], limited=False)
         except OutOfTime:
             pass
-
-    def prove(self, inst: Instance, todo: list[Pair], start: float, shared: LaterBuild | None = None,
-              exact_only: bool = False) -> None:
-        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
-        ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
-        used = self.used
-        direct: list[Any] = []
-        cache: dict[int, np.ndarray] = {}
-
-        def direct_ev() -> Any:
-            """The instance's own evaluator (its environment names the symbols a witness gives values)."""
-            if not direct:
-                direct.append(symbolic_evaluator(self.program, used, inst))
-            return direct[0]
-
-        def value(k: int) -> np.ndarray:
-            if k not in cache:
-                try:
-                    got = shared.value(k, inst) if shared is not None else None
-                    if got is None:
-                        got = direct_ev().value(self.nodes[k])
-                except ShapeError as e:
-                    raise self.located(k, inst, e) from None
-                except (ValueError, TypeError, ArithmeticError) as e:   # e.g. relu of the complex log(-3)
-                    raise self.located(k, inst, ValueError(
-                        f"is not a real number wherever it is defined ({e}); "
-                        "is there a log or sqrt of a negative constant?")) from None
-                cache[k] = got
-            return cache[k]
-
-        ks = [p.k for p in todo if not (p.refuted or p.undecided)]
-        fast = self.graph.proved(inst, ks) if ks and not self.pieces else set()
-        for p in todo:
-            if p.refuted or p.undecided:
-                continue
-            if p.k in fast:                        # the graph route (fastproof.py): no SymPy needed
-                p.methods.add("exact evaluation")
-                continue
-            a, b = value(p.k - 1), value(p.k)
-            if a.shape != b.shape:            # the proof compares shapes too: no point may be needed
-                shape_refuted(p, inst, a.shape, b.shape)
-                break
-            indices = list(np.ndindex(a.shape))
-            diffs = [b[idx] - a[idx] for idx in indices]
-            shown = self.prover.zeros(diffs)       # every entry at once; the rest one by one below
-            for idx, diff, zero in zip(indices, diffs, shown):
-                if zero:
-                    p.methods.add("identical" if diff == 0 else "exact evaluation")
-                    continue
-                if self.pieces and has_pieces(diff):
-                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff, exact_only):
-                        continue
-                    if p.refuted or p.undecided:
-                        break
-                d = self.prover.decide(diff, use_simplify=not exact_only)
-                if d.status == "zero":
-                    p.methods.add(d.method or "identical")
-                    continue
-                if d.status == "constant" and d.constant.is_real is not True:
-                    for k, v in ((p.k - 1, a[idx]), (p.k, b[idx])):
-                        if v.is_number and v.is_real is not True:
-                            raise self.located(k, inst, ValueError(
-                                f"is not a real number ({clip(str(v), 80)}); "
-                                "is there a log or sqrt of a negative constant?"))
-                    p.undecided = f"entry {idx} of the difference at {inst.describe()} is not a real number"
-                    break
-                if d.status == "constant":
-                    p.refuted = Counterexample(
-                        dict(inst.sizes), indices_of(inst), {}, (int(idx[0]), int(idx[1])),
-                        clip(str(a[idx])), clip(str(b[idx])), exact=True, difference=str(d.constant),
-                        certificate=f"exact: the difference is the constant {d.constant}")
-                    p.where = (inst, None)
-                    p.methods.add(d.method or "identical")
-                elif (cex := nonzero_counterexample(self.prover.atoms, direct_ev().env, inst, idx, a[idx], b[idx],
-                                                    diff)) is not None:
-                    p.refuted, p.where = cex, (inst, None)
-                    p.methods.add("exact evaluation")
-                else:
-                    p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
-                                   + (f" ({d.method})" if d.method else ""))
-                break
-
-
-    def by_cases(self, p: Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any,
-                 exact_only: bool = False) -> bool:
-        """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
-        try:
-            outcome = prove_by_cases(diff, self.prover, use_simplify=not exact_only)
-        except RecursionError:
-            return False
-        if outcome.status == "zero":
-            p.methods |= outcome.methods or {"identical"}
-            return True
-        if outcome.status == "too-many":
-            p.undecided = (f"entry {tuple(idx)} of the difference at {inst.describe()} has more than "
-                           f"{outcome.regions} regions of its piecewise pieces to prove one by one")
-            return False
-        found = witness(a, b, outcome.open, self.settings.seed)
-        if found is not None:
-            used = self.used
-            cex = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
-            point = point_of(self.program, used, inst, found)
-            sure = self.certifier(p.k).at(inst, exact_point(point))     # refuted only where certified
-            if sure is not None and sure.undefined is None:
-                p.refuted = replace(cex, certificate=sure.counterexample(inst).certificate)
-                p.where = (inst, point)
-        return False

@@ -1,0 +1,156 @@
+"""The proof stage of one claim: each pair of steps at one instance, the graph route first.
+
+``ProofStage.prove`` is mixed into the checking context (``checking._Context``), which
+holds the claim's program, steps, symbols, prover and certifiers: first the graph route
+(``fastproof``) for every pair at once, then SymPy's arrays entry by entry for what it
+leaves, region by region for piecewise differences (``by_cases``).  A nonzero constant
+difference, or one a rational point shows nonzero exactly, refutes the pair; anything the
+exact stage and ``simplify`` cannot settle leaves it undecided.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .arrays import evaluator as symbolic_evaluator
+from .casework import point_of, witness_counterexample
+from .cases import has_pieces, prove_by_cases, witness
+from .certify import exact_point
+from .evaluate import Instance
+from ..language.functions import ShapeError
+from .nonzero import nonzero_counterexample
+from .pairs import Pair, clip, indices_of, shape_refuted
+from .parametric import LaterBuild
+from ..results import Counterexample
+
+if TYPE_CHECKING:
+    from .certify import Certifier
+    from .evaluate import Program
+    from .fastproof import GraphProver
+    from .proving import Prover
+    from ..language.parsing import Node
+    from ..settings import Settings
+
+
+class ProofStage:
+    """The proof, for ``checking._Context`` (which provides the attributes below and ``located``)."""
+
+    program: "Program"
+    nodes: "list[Node]"
+    used: set[str]
+    settings: "Settings"
+    prover: "Prover"
+    pieces: bool
+    graph: "GraphProver"
+
+    def located(self, k: int, inst: Instance, e: Exception) -> Exception: ...
+    def certifier(self, k: int) -> "Certifier": ...
+
+    def prove(self, inst: Instance, todo: list[Pair], start: float, shared: LaterBuild | None = None,
+              exact_only: bool = False) -> None:
+        """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
+        ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
+        used = self.used
+        direct: list[Any] = []
+        cache: dict[int, np.ndarray] = {}
+
+        def direct_ev() -> Any:
+            """The instance's own evaluator (its environment names the symbols a witness gives values)."""
+            if not direct:
+                direct.append(symbolic_evaluator(self.program, used, inst))
+            return direct[0]
+
+        def value(k: int) -> np.ndarray:
+            if k not in cache:
+                try:
+                    got = shared.value(k, inst) if shared is not None else None
+                    if got is None:
+                        got = direct_ev().value(self.nodes[k])
+                except ShapeError as e:
+                    raise self.located(k, inst, e) from None
+                except (ValueError, TypeError, ArithmeticError) as e:   # e.g. relu of the complex log(-3)
+                    raise self.located(k, inst, ValueError(
+                        f"is not a real number wherever it is defined ({e}); "
+                        "is there a log or sqrt of a negative constant?")) from None
+                cache[k] = got
+            return cache[k]
+
+        ks = [p.k for p in todo if not (p.refuted or p.undecided)]
+        fast = self.graph.proved(inst, ks) if ks and not self.pieces else set()
+        for p in todo:
+            if p.refuted or p.undecided:
+                continue
+            if p.k in fast:                        # the graph route (fastproof.py): no SymPy needed
+                p.methods.add("exact evaluation")
+                continue
+            a, b = value(p.k - 1), value(p.k)
+            if a.shape != b.shape:            # the proof compares shapes too: no point may be needed
+                shape_refuted(p, inst, a.shape, b.shape)
+                break
+            indices = list(np.ndindex(a.shape))
+            diffs = [b[idx] - a[idx] for idx in indices]
+            shown = self.prover.zeros(diffs)       # every entry at once; the rest one by one below
+            for idx, diff, zero in zip(indices, diffs, shown):
+                if zero:
+                    p.methods.add("identical" if diff == 0 else "exact evaluation")
+                    continue
+                if self.pieces and has_pieces(diff):
+                    if self.by_cases(p, inst, idx, a[idx], b[idx], diff, exact_only):
+                        continue
+                    if p.refuted or p.undecided:
+                        break
+                d = self.prover.decide(diff, use_simplify=not exact_only)
+                if d.status == "zero":
+                    p.methods.add(d.method or "identical")
+                    continue
+                if d.status == "constant" and d.constant.is_real is not True:
+                    for k, v in ((p.k - 1, a[idx]), (p.k, b[idx])):
+                        if v.is_number and v.is_real is not True:
+                            raise self.located(k, inst, ValueError(
+                                f"is not a real number ({clip(str(v), 80)}); "
+                                "is there a log or sqrt of a negative constant?"))
+                    p.undecided = f"entry {idx} of the difference at {inst.describe()} is not a real number"
+                    break
+                if d.status == "constant":
+                    p.refuted = Counterexample(
+                        dict(inst.sizes), indices_of(inst), {}, (int(idx[0]), int(idx[1])),
+                        clip(str(a[idx])), clip(str(b[idx])), exact=True, difference=str(d.constant),
+                        certificate=f"exact: the difference is the constant {d.constant}")
+                    p.where = (inst, None)
+                    p.methods.add(d.method or "identical")
+                elif (cex := nonzero_counterexample(self.prover.atoms, direct_ev().env, inst, idx, a[idx], b[idx],
+                                                    diff)) is not None:
+                    p.refuted, p.where = cex, (inst, None)
+                    p.methods.add("exact evaluation")
+                else:
+                    p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
+                                   + (f" ({d.method})" if d.method else ""))
+                break
+
+
+    def by_cases(self, p: Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any,
+                 exact_only: bool = False) -> bool:
+        """Prove one entry region by region (True), or refute it inside a region, or give up on it."""
+        try:
+            outcome = prove_by_cases(diff, self.prover, use_simplify=not exact_only)
+        except RecursionError:
+            return False
+        if outcome.status == "zero":
+            p.methods |= outcome.methods or {"identical"}
+            return True
+        if outcome.status == "too-many":
+            p.undecided = (f"entry {tuple(idx)} of the difference at {inst.describe()} has more than "
+                           f"{outcome.regions} regions of its piecewise pieces to prove one by one")
+            return False
+        found = witness(a, b, outcome.open, self.settings.seed)
+        if found is not None:
+            used = self.used
+            cex = witness_counterexample(self.program, used, inst, (int(idx[0]), int(idx[1])), found)
+            point = point_of(self.program, used, inst, found)
+            sure = self.certifier(p.k).at(inst, exact_point(point))     # refuted only where certified
+            if sure is not None and sure.undefined is None:
+                p.refuted = replace(cex, certificate=sure.counterexample(inst).certificate)
+                p.where = (inst, point)
+        return False
