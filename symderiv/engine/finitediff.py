@@ -28,7 +28,7 @@ from .indexing import take
 from ..language.functions import ELEMENTWISE, FUNCTIONS
 from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
-BATCH_ENTRIES = 1 << 22      # entries of the largest batched value (32 MB of floats); more: one at a time
+BATCH_ENTRIES = 1 << 20      # entries of the largest batched value (8 MB of floats); more: one at a time
 MAX_POSITIONS = 256          # positions evaluated together
 PIECEWISE_ELEMENTWISE = frozenset({"relu", "abs", "sign", "heaviside", "maximum", "minimum", "clip"})
 
