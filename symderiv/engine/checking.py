@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from . import numeric
+from . import manypoints, numeric
 from ..settings import Settings
 from .certify import PRECISIONS, Certifier, exact_point, random_points
 from .diagnosing import diagnose, power_hint
@@ -234,16 +234,8 @@ class _Context(ProofStage):
         used = self.used
         points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
                                            else numeric.sample_points(self.program, used, inst, count, s.seed))
-        for point in points:
-            values: list[np.ndarray | None] = []
-            ev = numeric.evaluator(self.program, inst, point)
-            for k, node in enumerate(self.nodes):
-                try:
-                    values.append(numeric.value(ev, node))
-                except ShapeError as e:
-                    raise self.located(k, inst, e) from None
-                except (ArithmeticError, ValueError):
-                    values.append(None)
+        for point, values in manypoints.evaluated(self.program, self.nodes, inst, points,
+                                                  lambda k, e: self.located(k, inst, e)):
             for p in pairs:
                 a, b = values[p.k - 1], values[p.k]
                 if p.refuted or p.shape or a is None or b is None:

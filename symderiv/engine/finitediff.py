@@ -28,7 +28,7 @@ from .indexing import take
 from ..language.functions import ELEMENTWISE, FUNCTIONS
 from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
-BATCH_ENTRIES = 1 << 22      # entries of the largest batched value (32 MB of floats); more: one at a time
+BATCH_ENTRIES = 1 << 20      # entries of the largest batched value (8 MB of floats); more: one at a time
 MAX_POSITIONS = 256          # positions evaluated together
 PIECEWISE_ELEMENTWISE = frozenset({"relu", "abs", "sign", "heaviside", "maximum", "minimum", "clip"})
 
@@ -50,7 +50,7 @@ def partials(step: float, richardson: bool, ev: Evaluator, f: Node, var: str, po
              kept: dict[str, np.ndarray]) -> list[np.ndarray]:
     """The central differences of f by each position of ``var`` (NaN where a kink is crossed), f's centre
     value being finite.  ``kept``: define values a perturbation leaves as they are."""
-    if _has_calculus(ev.program, f):
+    if has_calculus(ev.program, f):
         raise Unbatchable("a derivative inside f")
     base = np.asarray(ev.env[var], dtype=float)
     biggest = max([base.size, *(np.size(v) for v in ev.env.values()), *(np.size(v) for v in kept.values())])
@@ -104,7 +104,7 @@ def crossed_kinks(log: list[tuple[np.ndarray, bool]], evaluations: int, position
     return kink
 
 
-def _has_calculus(program: Program, f: Node) -> bool:
+def has_calculus(program: Program, f: Node) -> bool:
     cache: dict[int, tuple[Node, bool]] = program.__dict__.setdefault("_has_calculus", {})
     hit = cache.get(id(f))
     if hit is None or hit[0] is not f:
@@ -121,6 +121,7 @@ class BatchBackend:
     pi = math.pi
 
     def __init__(self) -> None:
+        self.points = 0                                   # the size of a points axis (manypoints), or 0
         self.log: list[tuple[np.ndarray, bool]] = []      # (branch record, has the batch axis)
         self.capture: list[np.ndarray] | None = None      # records of one slice (see ``_per_slice``)
 

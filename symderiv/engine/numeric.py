@@ -7,7 +7,9 @@ and halves, so a counterexample can be checked by hand), then random exact ratio
 of spread magnitudes (near 0, in [-2, 2], up to 20).  A point where either side is
 not finite (log of a negative, overflow, f itself at the centre of a finite
 difference) is outside the domain and is skipped.  A disagreement found here is a
-candidate only: ``certify`` decides whether it refutes.
+candidate only: ``certify`` decides whether it refutes.  The evaluations are batched
+(``finitediff``: every perturbation of one derivative at once; ``manypoints``: every
+point of an instance at once) with the values of this one-at-a-time definition.
 """
 from __future__ import annotations
 
