@@ -78,9 +78,9 @@ def naive_verdict(doc: Any, index: int) -> str:
     import numpy as np
     import sympy as sp
 
-    from symderiv.engine import arrays
+    from symderiv.engine.building import arrays
     from symderiv.settings import Settings
-    from symderiv.engine.evaluate import Evaluator, Program, instances, size_assignments
+    from symderiv.engine.building.evaluate import Evaluator, Program, instances, size_assignments
 
     class Naive(arrays.SymbolicBackend):
         def partial(self, ev, f, var, pos, f0):  # type: ignore[no-untyped-def]
@@ -230,7 +230,7 @@ def _preload() -> None:
     """Import what the forked measurements use, so no measurement pays for an import."""
     import sympy  # noqa: F401
 
-    import symderiv.engine.arrays  # noqa: F401
+    import symderiv.engine.building.arrays  # noqa: F401
     import symderiv.run.workers  # noqa: F401
     prove_at(WORD2VEC, {"d": 2, "W": 2})
 

@@ -124,8 +124,8 @@ def test_hessian_through_a_saturated_log_one_minus_sigma_is_not_refuted() -> Non
 
 
 def test_a_finite_difference_centred_where_f_is_not_finite_is_skipped() -> None:
-    from symderiv.engine import numeric
-    from symderiv.engine.evaluate import Instance, Program
+    from symderiv.engine.spotcheck import numeric
+    from symderiv.engine.building.evaluate import Instance, Program
     from symderiv.language.reading import read_text
 
     doc = read_text('[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "x"\nrhs = "x"\n', "t.toml")
@@ -167,9 +167,9 @@ def test_the_ball_route_evaluates_the_tables_own_definitions_to_full_precision()
     import mpmath
     from flint import arb
 
-    from symderiv.engine import balls
-    from symderiv.engine.certify import BallBackend, BallEvaluator
-    from symderiv.engine.evaluate import Instance, Program
+    from symderiv.engine.refute import balls
+    from symderiv.engine.refute.certify import BallBackend, BallEvaluator
+    from symderiv.engine.building.evaluate import Instance, Program
     from symderiv.language.reading import read_text
 
     doc = read_text('[symbols]\nx = "scalar"\nn = "dim"\nv = "vector(n)"\n'

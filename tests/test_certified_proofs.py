@@ -12,8 +12,8 @@ from fractions import Fraction
 import sympy as sp
 
 from symderiv import check_text
-from symderiv.engine import exact
-from symderiv.engine.proving import Prover, trials_needed, zero_mask
+from symderiv.engine.prove import exact
+from symderiv.engine.prove.proving import Prover, trials_needed, zero_mask
 
 OLD_PRIME = 2 ** 61 - 1
 

@@ -306,8 +306,8 @@ def test_numeric_points_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -
     f = tmp_path / "r.toml"
     f.write_text('[symbols]\nn = "dim"\nv = "vector(n)"\ni = "index(n)"\n[[claim]]\nname = "c"\n'
                  'lhs = "v[i]"\nrhs = "v[i]"\n')
-    probe = ("import sys\nfrom symderiv.language.reading import read_file\nfrom symderiv.engine.evaluate import Program, instances\n"
-             "from symderiv.engine.numeric import sample_points\n"
+    probe = ("import sys\nfrom symderiv.language.reading import read_file\nfrom symderiv.engine.building.evaluate import Program, instances\n"
+             "from symderiv.engine.spotcheck.numeric import sample_points\n"
              f"doc = read_file({str(f)!r}); prog = Program.build(doc)\n"
              "inst = instances({'n', 'v', 'i'}, prog, {'n': 3})[2]\n"
              "print([p.values['v'].tolist() for p in sample_points(prog, {'n', 'v', 'i'}, inst, 6, 0)][-1])\n")

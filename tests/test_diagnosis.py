@@ -191,7 +191,7 @@ def test_the_seed_3c_sign_slip_is_named_with_a_counterexample_checkable_by_hand(
 def test_the_simplest_candidate_points_come_in_the_order_of_sorting_every_combination() -> None:
     import itertools
     import random
-    from symderiv.engine.showcase import simplest
+    from symderiv.engine.refute.showcase import simplest
     rng = random.Random(5)
     for _ in range(300):
         options = [[(r, object()) for r in sorted(rng.sample(range(8), rng.randint(1, 8)))]

@@ -8,9 +8,9 @@ import pytest
 
 from symderiv import check_text
 from symderiv.engine import proofstage
-from symderiv.engine.parametric import SizeBuild
-from symderiv.engine.evaluate import Program, instances, size_assignments
-from symderiv.engine.fastproof import GraphProver, proved_pairs
+from symderiv.engine.building.parametric import SizeBuild
+from symderiv.engine.building.evaluate import Program, instances, size_assignments
+from symderiv.engine.prove.fastproof import GraphProver, proved_pairs
 from symderiv.language.reading import read_text
 
 SYMBOLS = """x = "scalar"
@@ -170,7 +170,7 @@ def test_determinants_and_inverses_are_built_on_the_graph(a: str, b: str, holds:
 
 
 def test_a_wrong_derivative_is_certified_on_the_graph_without_sympy_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
-    from symderiv.engine import certify
+    from symderiv.engine.refute import certify
 
     def no_sympy(*args: object) -> None:
         raise AssertionError("the SymPy route was taken")

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from symderiv.engine import finitediff, numeric
+from symderiv.engine.spotcheck import finitediff, numeric
 from symderiv.engine.checking import check_claim
-from symderiv.engine.evaluate import Instance, Program
+from symderiv.engine.building.evaluate import Instance, Program
 from symderiv.language.reading import read_text
 from symderiv.settings import Settings
 

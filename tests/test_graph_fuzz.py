@@ -18,9 +18,9 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from symderiv.engine import numeric
-from symderiv.engine.evaluate import Instance, Program
-from symderiv.engine.fastproof import proved_pairs
+from symderiv.engine.spotcheck import numeric
+from symderiv.engine.building.evaluate import Instance, Program
+from symderiv.engine.prove.fastproof import proved_pairs
 from symderiv.language.parsing import ParseError
 from symderiv.language.reading import read_text
 

@@ -12,9 +12,9 @@ import pytest
 import sympy as sp
 
 from symderiv import cli
-from symderiv.engine.arrays import gradients
+from symderiv.engine.building.arrays import gradients
 from symderiv.language.piecewise import to_steps
-from symderiv.engine.proving import Prover
+from symderiv.engine.prove.proving import Prover
 
 # The first claim is the slowest, so with two workers later claims finish first.
 SLOW_FIRST = """\

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from symderiv import check_text
-from symderiv.engine.evaluate import Program
+from symderiv.engine.building.evaluate import Program
 from symderiv.language.latex import LatexError
 from symderiv.language.parsing import ParseError
 from symderiv.language.showing import show

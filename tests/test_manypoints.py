@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from symderiv.engine import finitediff, manypoints, numeric
-from symderiv.engine.evaluate import Instance, Program
+from symderiv.engine.spotcheck import finitediff, manypoints, numeric
+from symderiv.engine.building.evaluate import Instance, Program
 from symderiv.language.functions import ShapeError
 from symderiv.language.reading import read_text
 

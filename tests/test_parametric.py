@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from symderiv.engine.arrays import evaluator as direct_evaluator
-from symderiv.engine.evaluate import Program, instances
-from symderiv.engine.parametric import SizeBuild
-from symderiv.engine.proving import Prover
+from symderiv.engine.building.arrays import evaluator as direct_evaluator
+from symderiv.engine.building.evaluate import Program, instances
+from symderiv.engine.building.parametric import SizeBuild
+from symderiv.engine.prove.proving import Prover
 from symderiv.language.reading import read_text
 from symderiv.results import Verdict
 from symderiv.run.workers import Task, check_inline

@@ -8,8 +8,8 @@ import pytest
 import sympy as sp
 
 from symderiv import check_text
-from symderiv.engine import cases, regions
-from symderiv.engine.proving import Prover
+from symderiv.engine.prove import cases, regions
+from symderiv.engine.prove.proving import Prover
 from symderiv.language.piecewise import Step
 
 HEAD = """
@@ -147,8 +147,8 @@ def test_too_many_regions_is_said_and_stays_numeric(monkeypatch: pytest.MonkeyPa
 
 
 def test_sampling_reaches_far_breakpoints() -> None:
-    from symderiv.engine.casework import region_samples
-    from symderiv.engine.evaluate import Program, instances
+    from symderiv.engine.prove.casework import region_samples
+    from symderiv.engine.building.evaluate import Program, instances
     from symderiv.language.reading import read_text
     program = Program.build(read_text(claims(("c", "clip(x, -5, 5)", "x", True)), "t.toml"))
     node = program.parse_step("clip(x, -5, 5)")

@@ -126,7 +126,7 @@ tex    = ["2x", "2x"]
 
 
 def test_only_the_tex_sides_that_are_not_their_steps_tree_are_checked_again() -> None:
-    from symderiv.engine.evaluate import Program
+    from symderiv.engine.building.evaluate import Program
     from symderiv.engine.texcheck import check_tex
     from symderiv.language.reading import read_text
     from symderiv.results import ClaimResult, Verdict
@@ -153,7 +153,7 @@ DEFINES = '\n[define]\ns = "sigma(x)"\nq = "s**2"\n'
 
 
 def test_a_tex_that_writes_a_define_out_is_not_checked_again_but_a_wrong_one_is_an_error() -> None:
-    from symderiv.engine.evaluate import Program
+    from symderiv.engine.building.evaluate import Program
     from symderiv.engine.texcheck import check_tex
     from symderiv.language.reading import read_text
     from symderiv.results import ClaimResult, Verdict

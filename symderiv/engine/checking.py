@@ -14,20 +14,20 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from . import manypoints, numeric
+from .spotcheck import manypoints, numeric
 from ..settings import Settings
-from .certify import PRECISIONS, Certifier, exact_point, random_points
-from .diagnosing import diagnose, power_hint
-from .showcase import exact_values
-from .evaluate import Instance, Program, ProgramError, instances, size_assignments
+from .refute.certify import PRECISIONS, Certifier, exact_point, random_points
+from .refute.diagnosing import diagnose, power_hint
+from .refute.showcase import exact_values
+from .building.evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
-from .fastproof import GraphProver
-from .parametric import SizeBuild
-from .proving import OutOfTime, Prover, budget
-from .sizes import extension_assignments, note_checked, sampled_instances
+from .prove.fastproof import GraphProver
+from .building.parametric import SizeBuild
+from .prove.proving import OutOfTime, Prover, budget
+from .prove.sizes import extension_assignments, note_checked, sampled_instances
 from .texcheck import check_tex, readings
-from .casework import piecewise_claim, region_samples, with_region
+from .prove.casework import piecewise_claim, region_samples, with_region
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, Verdict
 from .pairs import Pair, indices_of, result_of, short

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..results import ClaimResult, Counterexample, StepResult, Verdict
-from .instances import Instance
-from .numeric import Point
-from .sizes import scope
+from .building.instances import Instance
+from .spotcheck.numeric import Point
+from .prove.sizes import scope
 
 
 @dataclass

@@ -14,22 +14,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .arrays import evaluator as symbolic_evaluator
-from .casework import point_of, witness_counterexample
-from .cases import has_pieces, prove_by_cases, witness
-from .certify import exact_point
-from .evaluate import Instance
+from .building.arrays import evaluator as symbolic_evaluator
+from .prove.casework import point_of, witness_counterexample
+from .prove.cases import has_pieces, prove_by_cases, witness
+from .refute.certify import exact_point
+from .building.evaluate import Instance
 from ..language.functions import ShapeError
-from .nonzero import nonzero_counterexample
+from .refute.nonzero import nonzero_counterexample
 from .pairs import Pair, clip, indices_of, shape_refuted
-from .parametric import LaterBuild
+from .building.parametric import LaterBuild
 from ..results import Counterexample
 
 if TYPE_CHECKING:
-    from .certify import Certifier
-    from .evaluate import Program
-    from .fastproof import GraphProver
-    from .proving import Prover
+    from .refute.certify import Certifier
+    from .building.evaluate import Program
+    from .prove.fastproof import GraphProver
+    from .prove.proving import Prover
     from ..language.parsing import Node
     from ..settings import Settings
 

@@ -20,7 +20,7 @@ from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num,
 from ..language.showing import show
 from ..language.reading import ClaimSpec
 from ..results import ClaimResult, Verdict
-from .evaluate import Program, ProgramError
+from .building.evaluate import Program, ProgramError
 
 
 @dataclass(frozen=True)

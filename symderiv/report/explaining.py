@@ -126,11 +126,11 @@ def story(doc: Any, index: int, result: ClaimResult, settings: Any) -> ClaimStor
 def _expanded(doc: Any, texts: tuple[str, ...], settings: Any
               ) -> tuple[list[tuple[str | None, tuple[int, int] | None]], str]:
     """Each step's explicit value at the smallest instance, simplified for display."""
-    from ..engine.arrays import evaluator
-    from ..engine.evaluate import Program, ProgramError, instances, size_assignments
+    from ..engine.building.arrays import evaluator
+    from ..engine.building.evaluate import Program, ProgramError, instances, size_assignments
     from ..language.functions import ShapeError
     from ..language.parsing import ParseError
-    from ..engine.proving import OutOfTime, budget
+    from ..engine.prove.proving import OutOfTime, budget
 
     none: list[tuple[str | None, tuple[int, int] | None]] = [(None, None)] * len(texts)
     try:

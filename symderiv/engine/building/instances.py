@@ -6,8 +6,8 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..language.functions import ShapeError
-from ..language.reading import SymbolDecl
+from ...language.functions import ShapeError
+from ...language.reading import SymbolDecl
 
 if TYPE_CHECKING:
     from .evaluate import Program

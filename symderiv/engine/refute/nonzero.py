@@ -20,14 +20,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from . import exact
-from .arrays import free_symbols
-from .atoms import Atoms
+from ..prove import exact
+from ..building.arrays import free_symbols
+from ..prove.atoms import Atoms
 from .showcase import finite_real
-from .evaluate import Instance
-from .exact import Unsupported, ZeroDenominator, compile_program
-from .numeric import Point
-from ..results import Counterexample
+from ..building.evaluate import Instance
+from ..prove.exact import Unsupported, ZeroDenominator, compile_program
+from ..spotcheck.numeric import Point
+from ...results import Counterexample
 
 TRIES = 40
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from .evaluate import Evaluator, Program
-from .indexing import take
-from ..language.functions import ELEMENTWISE, FUNCTIONS
-from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
+from ..building.evaluate import Evaluator, Program
+from ..building.indexing import take
+from ...language.functions import ELEMENTWISE, FUNCTIONS
+from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
 BATCH_ENTRIES = 1 << 20      # entries of the largest batched value (8 MB of floats); more: one at a time
 MAX_POSITIONS = 256          # positions evaluated together

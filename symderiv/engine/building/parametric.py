@@ -25,7 +25,7 @@ import sympy as sp
 
 from .arrays import SYMBOLIC, symbolic_env
 from .evaluate import Evaluator, Instance, Program, shape_of
-from ..language.parsing import Node
+from ...language.parsing import Node
 
 
 class SizeBuild:

@@ -15,14 +15,14 @@ from typing import Any, Iterator, Protocol
 
 import numpy as np
 
-from ..language.functions import FUNCTIONS, ShapeError
-from ..language.parsing import (Bin, Calculus, Call, Index, IndexExpr, IndexItem, Name, Namespace, Neg, Node, Num,
+from ...language.functions import FUNCTIONS, ShapeError
+from ...language.parsing import (Bin, Calculus, Call, Index, IndexExpr, IndexItem, Name, Namespace, Neg, Node, Num,
                                 ParseError, Slice, Transpose, parse)
-from ..language.showing import show
+from ...language.showing import show
 from .indexing import take
-from ..language.latex import Scope, is_latex, read_latex
-from ..language.reading import Document, SymbolDecl
-from ..language.shapes import ShapeScope
+from ...language.latex import Scope, is_latex, read_latex
+from ...language.reading import Document, SymbolDecl
+from ...language.shapes import ShapeScope
 
 from .instances import (DEFAULT_SIZES, MAX_DIM, MAX_ENTRIES, MAX_INSTANCES, Instance, instances,  # noqa: F401
                         shape_of, size_assignments)

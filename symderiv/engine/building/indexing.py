@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..language.errors import ShapeError
-from ..language.parsing import Bin, IndexItem, Name, Neg, Node, Num, Slice
-from ..language.showing import show_item
+from ...language.errors import ShapeError
+from ...language.parsing import Bin, IndexItem, Name, Neg, Node, Num, Slice
+from ...language.showing import show_item
 
 
 def integer(node: Node, sizes: dict[str, int], indices: dict[str, Any]) -> int:

@@ -22,8 +22,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .evaluate import Instance, Program, shape_of
-from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
+from ..building.evaluate import Instance, Program, shape_of
+from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
 FIRST = 4                 # the smallest extension size
 MAX_SIZE = 7              # the largest: beyond this the cost grows faster than the evidence

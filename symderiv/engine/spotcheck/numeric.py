@@ -22,10 +22,10 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import finitediff
-from .evaluate import Evaluator, Instance, Program, depends_on, shape_of
-from ..language.parsing import Call, Name, Node
-from ..language.piecewise import NAMES as PIECEWISE
-from ..language.reading import POSITIVE_KINDS, REAL_KINDS
+from ..building.evaluate import Evaluator, Instance, Program, depends_on, shape_of
+from ...language.parsing import Call, Name, Node
+from ...language.piecewise import NAMES as PIECEWISE
+from ...language.reading import POSITIVE_KINDS, REAL_KINDS
 
 SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
 SIMPLE_POSITIVE = [Fraction(v) for v in ("1", "1/2", "2", "3/2", "3", "1/4", "5/2", "3/4")]
@@ -218,7 +218,7 @@ def _frozen(point: Point) -> Point:
 
 
 def _draw_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> Iterator[Point]:
-    from .arrays import onehot_rows
+    from ..building.arrays import onehot_rows
 
     arrays = [n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS]
     fixed = {n: onehot_rows(NUMERIC, shape_of(program.symbols[n], inst.sizes), inst.indices[n])

@@ -16,13 +16,13 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from .evaluate import Instance, Program
-from ..language.functions import ShapeError
-from ..language.parsing import Node, Num
-from ..language.showing import show, terms
+from ..building.evaluate import Instance, Program
+from ...language.functions import ShapeError
+from ...language.parsing import Node, Num
+from ...language.showing import show, terms
 from .factors import ratio, symbolic_factor
-from .proving import Prover, Unsupported, zero_mask
-from .stepvalues import StepValues
+from ..prove.proving import Prover, Unsupported, zero_mask
+from ..building.stepvalues import StepValues
 
 
 def _all_zero(prover: Prover, arr: np.ndarray) -> bool:

@@ -13,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from . import balls, dag
+from . import balls
+
+from ..prove import dag
 from .balls import R, Kink, Unsupported
-from .evaluate import Instance, Program
-from .fastproof import build
-from ..language.parsing import Node
+from ..building.evaluate import Instance, Program
+from ..prove.fastproof import build
+from ...language.parsing import Node
 
 
 def graph_arrays(program: Program, used: set[str], inst: Instance, a: Node, b: Node

@@ -13,15 +13,15 @@ import numpy as np
 import sympy as sp
 
 from . import cases
-from .arrays import evaluator as symbolic_evaluator
-from .arrays import free_symbols
-from .evaluate import Instance, Program
-from .numeric import Point
-from ..language.functions import ShapeError
-from ..language.parsing import Call, Node
-from ..language.piecewise import NAMES
-from ..results import Counterexample
-from .stepvalues import StepValues
+from ..building.arrays import evaluator as symbolic_evaluator
+from ..building.arrays import free_symbols
+from ..building.evaluate import Instance, Program
+from ..spotcheck.numeric import Point
+from ...language.functions import ShapeError
+from ...language.parsing import Call, Node
+from ...language.piecewise import NAMES
+from ...results import Counterexample
+from ..building.stepvalues import StepValues
 
 _ERRORS = (ShapeError, ArithmeticError, TypeError, ValueError, KeyError, RecursionError)
 

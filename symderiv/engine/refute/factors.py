@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .evaluate import Instance
-from .proving import Prover, Unsupported
+from ..building.evaluate import Instance
+from ..prove.proving import Prover, Unsupported
 
 EXPONENTS = (sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-1, 2), sp.Integer(2), sp.Integer(-2))
 MAX_CANDIDATES = 200

@@ -40,16 +40,18 @@ from typing import Any
 
 import numpy as np
 
-from . import balls, dag
-from .arrays import free_symbols
+from . import balls
+
+from ..prove import dag
+from ..building.arrays import free_symbols
 from .balls import R, Dual, Kink, Undefined, Unsupported
-from .evaluate import Evaluator, Instance, Program, shape_of
+from ..building.evaluate import Evaluator, Instance, Program, shape_of
 from .graphballs import ball_values, graph_arrays
-from .stepvalues import StepValues
-from ..language import functions
-from ..language.functions import ShapeError
-from ..language.parsing import Calculus, Node
-from ..results import Counterexample
+from ..building.stepvalues import StepValues
+from ...language import functions
+from ...language.functions import ShapeError
+from ...language.parsing import Calculus, Node
+from ...results import Counterexample
 
 PRECISIONS = (64, 256, 1024, 4096)
 _ROUTE_ERRORS = (Unsupported, ShapeError, TypeError, AttributeError, ValueError, ArithmeticError,
@@ -176,7 +178,7 @@ class Witness:
     undefined: str | None = None          # a domain witness: what is undefined in the later step
 
     def counterexample(self, inst: Instance) -> Counterexample:
-        from .numeric import Point
+        from ..spotcheck.numeric import Point
         point = Point({}, self.point).describe()
         indices = {k: (list(v) if isinstance(v, tuple) else v) for k, v in inst.indices.items()}
         lhs = float(self.lhs.mid()) if self.lhs is not None else None
@@ -248,7 +250,7 @@ class Certifier:
             env[name] = np.frompyfunc(balls.lift, 1, 1)(arr)
         for name in self.used:
             if self.program.symbols[name].kind == "onehot_rows":
-                from .arrays import onehot_rows
+                from ..building.arrays import onehot_rows
                 env[name] = onehot_rows(BallBackend(), shape_of(self.program.symbols[name], inst.sizes),
                                         inst.indices[name])
         try:

@@ -23,11 +23,11 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from . import finitediff, numeric
-from .evaluate import Instance, Program
-from .instances import MAX_ENTRIES
+from ..building.evaluate import Instance, Program
+from ..building.instances import MAX_ENTRIES
 from .finitediff import FALLBACK, BatchBackend, BatchEvaluator, Unbatchable
-from ..language.functions import ShapeError
-from ..language.parsing import Calculus, Node
+from ...language.functions import ShapeError
+from ...language.parsing import Calculus, Node
 
 MAX_POINTS = 16       # points evaluated together
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .arrays import evaluator as symbolic_evaluator
 from .evaluate import Evaluator, Instance, Program
-from ..language.parsing import Node
+from ...language.parsing import Node
 
 
 class StepValues:

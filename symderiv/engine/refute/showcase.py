@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 
-from .arrays import free_symbols
-from .evaluate import Instance, Program, shape_of
-from ..language.functions import ShapeError
-from .numeric import Point
-from ..language.parsing import Node
-from ..language.reading import POSITIVE_KINDS, REAL_KINDS
-from .proving import OutOfTime, Unsupported, budget
-from ..results import Counterexample
-from .stepvalues import StepValues
+from ..building.arrays import free_symbols
+from ..building.evaluate import Instance, Program, shape_of
+from ...language.functions import ShapeError
+from ..spotcheck.numeric import Point
+from ...language.parsing import Node
+from ...language.reading import POSITIVE_KINDS, REAL_KINDS
+from ..prove.proving import OutOfTime, Unsupported, budget
+from ...results import Counterexample
+from ..building.stepvalues import StepValues
 
 if TYPE_CHECKING:
     from .certify import Certifier

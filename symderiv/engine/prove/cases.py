@@ -29,7 +29,7 @@ from typing import Any, Iterable
 import numpy as np
 import sympy as sp
 
-from ..language.piecewise import NATIVE, Step, to_steps
+from ...language.piecewise import NATIVE, Step, to_steps
 from .regions import Condition, Point, feasible, words
 
 MAX_REGIONS = 4096

@@ -15,10 +15,10 @@ import numpy as np
 import sympy as sp
 
 from .evaluate import Evaluator, Instance, Program, shape_of
-from ..language.parsing import Node
-from ..language.piecewise import NATIVE
-from ..language.piecewise import local_derivatives as native_derivatives
-from ..language.reading import POSITIVE_KINDS, SymbolDecl
+from ...language.parsing import Node
+from ...language.piecewise import NATIVE
+from ...language.piecewise import local_derivatives as native_derivatives
+from ...language.reading import POSITIVE_KINDS, SymbolDecl
 
 
 class SymbolicBackend:

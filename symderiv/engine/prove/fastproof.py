@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from . import dag
-from .arrays import array_env, symbol_name
-from .evaluate import Evaluator, Instance, Program
+from ..building.arrays import array_env, symbol_name
+from ..building.evaluate import Evaluator, Instance, Program
 from .exact import Unsupported
 from .proving import OutOfTime, zero_mask
-from ..language.parsing import Node
+from ...language.parsing import Node
 
 # the table's functions whose symbolic definitions the graph can build (the rest take the SymPy route)
 DAG_FUNCTIONS = frozenset({

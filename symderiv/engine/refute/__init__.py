@@ -1,0 +1,1 @@
+"""Refuting: certified witnesses in ball arithmetic, exact counterexamples, the diagnosis."""

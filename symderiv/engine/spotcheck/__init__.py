@@ -1,0 +1,1 @@
+"""The independent numeric spot check: sample points, numpy evaluation, finite differences."""
