@@ -1,1 +1,1 @@
-"""Building a claim's steps at concrete sizes: instances, the evaluator, SymPy arrays, the graph."""
+"""Building a claim's steps at concrete sizes: instances and index values, the evaluator, SymPy arrays."""
