@@ -184,3 +184,15 @@ def test_a_wrong_derivative_is_certified_on_the_graph_without_sympy_arrays(monke
     assert r.counterexample is not None
     cert = r.counterexample.certificate or ""
     assert cert.startswith("exact") or "confirmed by forward-mode derivatives" in cert, cert
+
+
+@pytest.mark.parametrize("lhs,rhs", [
+    ("0", "0 * (1 / (x - x))"),
+    ("0", "0 * log(x - x)"),
+    ("diff(0 * (1 / (x - x)) + x, x)", "1"),      # was refuted: SymPy's nan "differentiated" to 0
+])
+def test_a_step_defined_nowhere_is_an_error_never_a_verdict(lhs: str, rhs: str) -> None:
+    text = f"[symbols]\n{SYMBOLS}\n[[claim]]\nname = \"c\"\nlhs = {json.dumps(lhs)}\nrhs = {json.dumps(rhs)}\n"
+    r = check_text(text, "t.toml")[0]
+    assert r.verdict.value == "error", (r.verdict, r.message)
+    assert "t.toml:" in r.message and "defined nowhere" in r.message

@@ -13,7 +13,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import sympy as sp
 
+from .building.arrays import NowhereDefined
 from .building.arrays import evaluator as symbolic_evaluator
 from .prove.casework import point_of, witness_counterexample
 from .prove.cases import has_pieces, prove_by_cases, witness
@@ -68,7 +70,11 @@ class ProofStage:
                     got = shared.value(k, inst) if shared is not None else None
                     if got is None:
                         got = direct_ev().value(self.nodes[k])
+                    if any(isinstance(e, sp.Basic) and e.has(sp.nan, sp.zoo) for e in got.flat):
+                        raise NowhereDefined("is defined nowhere (a division by zero or the log of 0 in it)")
                 except ShapeError as e:
+                    raise self.located(k, inst, e) from None
+                except NowhereDefined as e:
                     raise self.located(k, inst, e) from None
                 except (ValueError, TypeError, ArithmeticError) as e:   # e.g. relu of the complex log(-3)
                     raise self.located(k, inst, ValueError(

@@ -81,6 +81,10 @@ class SymbolicBackend:
         memo = ev.__dict__.setdefault("_reverse_mode", {})
         hit = memo.get((id(f0), var))
         if hit is None or hit[0] is not f0:
+            if any(isinstance(e, sp.Basic) and e.has(sp.nan, sp.zoo) for e in f0.flat):
+                # SymPy's nan has no symbols, so its "derivative" would be 0: the function is nowhere defined
+                raise NowhereDefined("differentiates a function that is defined nowhere "
+                                     "(a division by zero or the log of 0 in it)")
             targets = [e for e in ev.env[var].flat if isinstance(e, sp.Symbol)]
             hit = (f0, [gradients(e, targets) for e in f0.flat])
             memo[(id(f0), var)] = hit
@@ -89,6 +93,10 @@ class SymbolicBackend:
         for k, g in enumerate(hit[1]):
             out.flat[k] = g.get(x, sp.Integer(0)) if isinstance(x, sp.Symbol) else sp.Integer(0)
         return out
+
+
+class NowhereDefined(ValueError):
+    """A step (or what it differentiates) has no value anywhere: SymPy made it nan or zoo."""
 
 
 SYMBOLIC = SymbolicBackend()
