@@ -10,7 +10,7 @@ from ...language.functions import ShapeError
 from ...language.reading import SymbolDecl
 
 if TYPE_CHECKING:
-    from .evaluate import Program
+    from .program import Program
 
 MAX_DIM = 512
 MAX_ENTRIES = 65_536
