@@ -11,6 +11,7 @@ re-exported here.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -23,6 +24,9 @@ from .indexing import take
 from .program import Program, ProgramError, depends_on  # noqa: F401  (re-exported: where Program is used)
 from .instances import (DEFAULT_SIZES, MAX_DIM, MAX_ENTRIES, MAX_INSTANCES, Instance, instances,  # noqa: F401
                         shape_of, size_assignments)
+
+
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}   # elementwise
 
 
 class Backend(Protocol):
@@ -154,14 +158,8 @@ class Evaluator:
                 raise ShapeError(f"operator {op}: shapes {a.shape} and {b.shape} differ and do not broadcast "
                                  f"(numpy's rule: along each axis the sizes must be equal or one of them 1){hint}")
             _check_entries(f"operator {op}", (max(a.shape[0], b.shape[0]), max(a.shape[1], b.shape[1])))
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b
+        if op in ARITHMETIC:
+            return ARITHMETIC[op](a, b)
         power = getattr(self.B, "power", None)
         return power(a, b) if power is not None else a ** b
 

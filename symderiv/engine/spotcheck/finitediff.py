@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..building.evaluate import Evaluator, Program
+from ..building.evaluate import ARITHMETIC, Evaluator, Program
 from ..building.indexing import take
 from ...language.functions import ELEMENTWISE, FUNCTIONS
 from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
@@ -186,15 +186,7 @@ class BatchEvaluator(Evaluator):
         if sa != sb and any(x != y and 1 not in (x, y) for x, y in zip(sa, sb)):
             raise Unbatchable("shapes")
         _fits(lead, (max(sa[0], sb[0]), max(sa[1], sb[1])))
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b
-        return a ** b
+        return ARITHMETIC[op](a, b) if op in ARITHMETIC else a ** b
 
     def index(self, x: np.ndarray, items: Any) -> np.ndarray:
         if x.ndim == 2:
