@@ -196,3 +196,17 @@ def test_a_step_defined_nowhere_is_an_error_never_a_verdict(lhs: str, rhs: str) 
     r = check_text(text, "t.toml")[0]
     assert r.verdict.value == "error", (r.verdict, r.message)
     assert "t.toml:" in r.message and "defined nowhere" in r.message
+
+
+@pytest.mark.parametrize("a,b,holds", [
+    ("log(p * p)", "2 * log(p)", True),                       # p is declared positive
+    ("log(p**3 / exp(x))", "3 * log(p) - x", True),
+    ("-log(softmax(v))[i]", "-v[i] + logsumexp(v)", True),      # log(e_i / S) = v_i - log S, S > 0
+    ("log(x * x)", "2 * log(x)", False),                        # x real: false for x < 0
+    ("log(x**2)", "2 * log(x)", False),
+    ("log(-p)", "log(-1) + log(p)", True),                      # principal log: a positive factor moves out
+    ("log(p * x)", "log(p) + log(x)", True),                   # also where x < 0 (principal log), as before
+    ("log(x * y)", "log(x) + log(y)", False),                   # x, y < 0: only the first is defined
+])
+def test_logs_of_positive_factors_split_on_the_graph(a: str, b: str, holds: bool) -> None:
+    assert graph_proves(a, b) is holds

@@ -24,7 +24,7 @@ from symderiv.engine.prove.fastproof import proved_pairs
 from symderiv.language.parsing import ParseError
 from symderiv.language.reading import read_text
 
-LEAVES = ["x", "y", "1", "2", "1/2", "-3"]
+LEAVES = ["x", "y", "p", "1", "2", "1/2", "-3"]     # p is declared positive
 UNARY = ["exp", "log", "sqrt", "sigma", "tanh", "softplus", "neg", "square"]
 BINARY = ["+", "-", "*", "/"]
 
@@ -43,7 +43,7 @@ def expressions(draw: st.DrawFn, depth: int = 3) -> str:
 
 def mutate(e: str, rng: random.Random) -> str:
     swaps = [(r" \+ ", " - "), (r" - ", " + "), (r" \* ", " / "), (r"\bexp\(", "log("), (r"\bsigma\(", "tanh("),
-             (r"\bx\b", "y"), (r"(?<![/\d])\b2\b", "3"), (r"1/2", "1/3"), (r"\*\*2", "**3")]
+             (r"\bx\b", "y"), (r"\bp\b", "x"), (r"(?<![/\d])\b2\b", "3"), (r"1/2", "1/3"), (r"\*\*2", "**3")]
     rng.shuffle(swaps)
     for pattern, replacement in swaps:
         changed = re.sub(pattern, replacement, e, count=1)
@@ -54,7 +54,7 @@ def mutate(e: str, rng: random.Random) -> str:
 
 def _program(a: str, b: str) -> tuple[Program, list]:
     """The two steps parsed; examples the parser rejects (a constant division by zero) are skipped."""
-    text = (f'[symbols]\nx = "scalar"\ny = "scalar"\n[[claim]]\nname = "c"\nlhs = {json.dumps(a)}\n'
+    text = (f'[symbols]\nx = "scalar"\ny = "scalar"\np = "positive"\n[[claim]]\nname = "c"\nlhs = {json.dumps(a)}\n'
             f"rhs = {json.dumps(b)}\n")
     program = Program.build(read_text(text, "fuzz.toml"))
     try:
@@ -68,7 +68,8 @@ def _agree_numerically(program: Program, nodes: list, seed: int) -> bool:
     rng = np.random.default_rng(seed)
     inst = Instance({}, {})
     for _ in range(12):
-        values = {"x": np.array([[rng.uniform(-2.5, 2.5)]]), "y": np.array([[rng.uniform(-2.5, 2.5)]])}
+        values = {"x": np.array([[rng.uniform(-2.5, 2.5)]]), "y": np.array([[rng.uniform(-2.5, 2.5)]]),
+                  "p": np.array([[rng.uniform(0.05, 3.0)]])}
         point = numeric.Point(values)
         try:
             va = numeric.evaluate(program, nodes[0], inst, point)
@@ -89,7 +90,7 @@ def test_whatever_the_graph_proves_agrees_numerically(e: str, seed: int, derivat
     f = mutate(e, random.Random(seed))
     a, b = (f"diff({e}, x)", f"diff({f}, x)") if derivative else (e, f)
     program, nodes = _program(a, b)
-    if proved_pairs(program, nodes, {"x", "y"}, Instance({}, {}), [1]) == {1}:
+    if proved_pairs(program, nodes, {"x", "y", "p"}, Instance({}, {}), [1]) == {1}:
         assert _agree_numerically(program, nodes, seed), (a, b)
 
 
@@ -98,6 +99,6 @@ def test_whatever_the_graph_proves_agrees_numerically(e: str, seed: int, derivat
 def test_an_expression_is_proved_equal_to_itself_rebuilt(e: str) -> None:
     """A sanity floor for the test above: the route does prove things (e against e + 0, e * 1)."""
     program, nodes = _program(e, f"({e}) * 1 + 0")
-    assert proved_pairs(program, nodes, {"x", "y"}, Instance({}, {}), [1]) in ({1}, set())
+    assert proved_pairs(program, nodes, {"x", "y", "p"}, Instance({}, {}), [1]) in ({1}, set())
     if "log" not in e and "sqrt" not in e:
-        assert proved_pairs(program, nodes, {"x", "y"}, Instance({}, {}), [1]) == {1}, e
+        assert proved_pairs(program, nodes, {"x", "y", "p"}, Instance({}, {}), [1]) == {1}, e

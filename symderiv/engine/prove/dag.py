@@ -35,11 +35,13 @@ class Node:
     """One distinct expression of a ``Graph``: ``op``, ``args`` (nodes; an int exponent for POW) and
     ``data`` (a Fraction for CONST, a name for VAR).  Arithmetic builds new nodes of the same graph."""
 
-    __slots__ = ("g", "op", "args", "data", "real", "pole")
+    __slots__ = ("g", "op", "args", "data", "real", "pole", "positive")
 
-    def __init__(self, g: "Graph", op: int, args: tuple[Any, ...], data: Any, real: bool, pole: bool) -> None:
+    def __init__(self, g: "Graph", op: int, args: tuple[Any, ...], data: Any, real: bool, pole: bool,
+                 positive: bool) -> None:
         self.g, self.op, self.args, self.data, self.real = g, op, args, data, real
-        self.pole = pole      # an inversion, log or sqrt inside: may be undefined somewhere
+        self.pole = pole            # an inversion, log or sqrt inside: may be undefined somewhere
+        self.positive = positive    # > 0 wherever defined (declared positive symbols, exp of a real, ...)
 
     def __repr__(self) -> str:
         return show(self)
@@ -84,6 +86,7 @@ class Graph:
 
     def __init__(self) -> None:
         self.table: dict[tuple[Any, ...], Node] = {}
+        self.positive_vars: set[Any] = {"pi"}        # names of variables declared positive (before use)
         self.zero = self.const(Fraction(0))
         self.one = self.const(Fraction(1))
         self.minus_one = self.const(Fraction(-1))
@@ -95,8 +98,19 @@ class Graph:
         if n is None:
             pole = op in (LOG, SQRT) or (op == POW and args[1] < 0) or any(
                 a.pole for a in args if isinstance(a, Node))
-            n = self.table[key] = Node(self, op, args, data, real, pole)
+            n = self.table[key] = Node(self, op, args, data, real, pole, self._positive(op, args, data))
         return n
+
+    def _positive(self, op: int, args: tuple[Any, ...], data: Any) -> bool:
+        if op == CONST:
+            return data > 0
+        if op == VAR:
+            return data in self.positive_vars
+        if op == EXP:
+            return args[0].real
+        if op in (ADD, MUL):
+            return all(a.positive for a in args)
+        return op in (POW, SQRT) and args[0].positive
 
     # ------------------------------------------------------------ leaves
     def const(self, value: Any) -> Node:
@@ -222,11 +236,15 @@ class Graph:
             return self.zero
         if u.op == EXP and u.real:
             return u.args[0]
+        if u.op == POW and u.args[0].positive:             # log(b^k) = k log b for b > 0
+            return self.mul((self.const(u.args[1]), self.log(u.args[0])))
         if u.op == MUL:
-            moved = [f.args[0] for f in u.args if f.op == EXP and f.real]
+            # log(p y) = log p + log y for p > 0 (exp of a real, a declared positive symbol, ...) and any
+            # y != 0: multiplying by p does not change y's argument, so it holds for the principal log
+            moved = [f for f in u.args if f.positive or (f.op == EXP and f.real)]
             if moved:
-                rest = [f for f in u.args if not (f.op == EXP and f.real)]
-                return self.add(moved + ([self.log(self.mul(rest))] if rest else []))
+                rest = [f for f in u.args if not (f.positive or (f.op == EXP and f.real))]
+                return self.add([self.log(f) for f in moved] + ([self.log(self.mul(rest))] if rest else []))
         return self._node(LOG, (u,), None, False)
 
     def sqrt(self, u: Node) -> Node:

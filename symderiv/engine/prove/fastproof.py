@@ -20,6 +20,7 @@ import numpy as np
 
 from . import dag
 from ..building.arrays import array_env, symbol_name
+from ...language.reading import POSITIVE_KINDS
 from ..building.evaluate import Evaluator, Instance, Program
 from .exact import Unsupported
 from .proving import OutOfTime, zero_mask
@@ -112,7 +113,10 @@ def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params
          ) -> dict[str, np.ndarray]:
     """Variables for every array symbol; one-hot labels as 0/1 constants, or (``params``) as variables."""
     def entry(name: str, decl: Any, shape: tuple[int, int], idx: tuple[int, int]) -> dag.Node:
-        return B.g.var(("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind))
+        key = ("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind)
+        if decl.kind in POSITIVE_KINDS:          # the claim is about positive values only: log(p q) = log p + log q
+            B.g.positive_vars.add(key)
+        return B.g.var(key)
     return array_env(program, used, inst, B, entry, labels=not params)
 
 
