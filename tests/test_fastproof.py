@@ -210,3 +210,14 @@ def test_a_step_defined_nowhere_is_an_error_never_a_verdict(lhs: str, rhs: str) 
 ])
 def test_logs_of_positive_factors_split_on_the_graph(a: str, b: str, holds: bool) -> None:
     assert graph_proves(a, b) is holds
+
+
+@pytest.mark.parametrize("a,b,holds", [
+    ("(v / norm(v)) * (v / norm(v))", "v * v / dot(v, v)", True),      # sqrt(S) sqrt(S) = S in a product
+    ("sqrt(p) * sqrt(p) * sqrt(p)", "p * sqrt(p)", True),
+    ("sqrt(2) * sqrt(2) * x", "2 * x", True),
+    ("sqrt(x * x)", "x", False),
+    ("sqrt(p) * sqrt(x)", "sqrt(p * x)", False),                       # different roots stay different
+])
+def test_a_root_times_itself_is_its_argument_on_the_graph(a: str, b: str, holds: bool) -> None:
+    assert graph_proves(a, b) is holds

@@ -170,6 +170,32 @@ class Graph:
                 factors.append(x)
         if not c and not any(f.pole for f in factors):
             return self.zero          # 0 * (1 / (x - x)) is kept: the exact stage must see the pole
+        if any(f.op == SQRT or (f.op == POW and f.args[0].op == SQRT) for f in factors):
+            factors = self._pair_roots(factors)
+            if len(factors) == 1 and c == 1:
+                return factors[0]
+            return self.mul([self.const(c), *factors]) if any(f.op in (MUL, CONST) for f in factors) else \
+                self._finish_mul(c, factors)
+        return self._finish_mul(c, factors)
+
+    def _pair_roots(self, factors: list[Node]) -> list[Node]:
+        """sqrt(u)^a * sqrt(u)^b = u^((a + b) // 2) * sqrt(u)^((a + b) % 2): the relation of a root and its
+        argument, kept visible in products (the norm's v / |v| times itself)."""
+        powers: dict[Node, int] = {}
+        rest: list[Node] = []
+        for f in factors:
+            if f.op == SQRT:
+                powers[f] = powers.get(f, 0) + 1
+            elif f.op == POW and f.args[0].op == SQRT:
+                powers[f.args[0]] = powers.get(f.args[0], 0) + f.args[1]
+            else:
+                rest.append(f)
+        for root, k in powers.items():
+            q, r = divmod(k, 2)
+            rest.extend(x for x in (self.pow(root.args[0], q), self.pow(root, r)) if x is not self.one)
+        return rest
+
+    def _finish_mul(self, c: Fraction, factors: list[Node]) -> Node:
         factors.sort(key=id)
         if c != 1:
             factors.insert(0, self.const(c))         # the coefficient comes first: see exp
