@@ -54,6 +54,8 @@ def _serve(conn: Connection, memory: int | None) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         except (ImportError, ValueError, OSError):
             pass
+    # each document comes once and stays: its claims then share one parsed program and one set of points
+    docs: dict[int, Document] = {}
     while True:
         try:
             task = conn.recv()
@@ -61,9 +63,11 @@ def _serve(conn: Connection, memory: int | None) -> None:
             return
         if task is None:
             return
-        n, t = task
+        n, key, doc, index, settings = task
+        if doc is not None:
+            docs[key] = doc
         try:
-            for snapshot in check_claim(t.doc, t.index, t.settings):
+            for snapshot in check_claim(docs[key], index, settings):
                 conn.send(("snapshot", n, snapshot))
         except MemoryError:
             conn.send(("failed", n, "the claim needed more memory than a worker may use"))
@@ -79,6 +83,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.task: int | None = None
+        self.docs: set[int] = set()        # the documents (ids in this process) this worker has been sent
         self.deadline = 0.0
         self.started = 0.0
         self.last: ClaimResult | None = None
@@ -151,8 +156,10 @@ def run_tasks(tasks: list[Task], jobs: int, on_result: Callable[[int, ClaimResul
                     w.deadline = w.started + tasks[n].settings.timeout
                     if on_start:
                         on_start(n)
+                    t, key = tasks[n], id(tasks[n].doc)
                     try:
-                        w.conn.send((n, tasks[n]))
+                        w.conn.send((n, key, None if key in w.docs else t.doc, t.index, t.settings))
+                        w.docs.add(key)
                     except (OSError, BrokenPipeError):
                         pass
             busy = [w for w in pool if w.task is not None]
