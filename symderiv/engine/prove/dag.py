@@ -1,21 +1,21 @@
-"""A small expression graph for the exact stage: built, differentiated and compiled without SymPy.
+"""A small expression graph for the exact stage: built without SymPy.
 
 The proof only ever asks one question of an expression: is it the zero rational
 function of its symbols and of its non-rational pieces (``atoms``)?  Answering it
 needs no algebra system, only a faithful straight-line program.  This module builds
-that program directly, micrograd-style: every entry of every array is a ``Node`` of
-a hash-consed graph (structurally equal pieces are one node), ``exp``, ``log`` and
-``sqrt`` are pieces (inputs of the program, independent of each other: that can
-only lose a proof, never make one, see ``atoms``), and derivatives are taken by
-reverse mode on the graph itself with the textbook local rules, giving new nodes
-(so a derivative of a derivative works).
+the expressions directly, micrograd-style: every entry of every array is a ``Node`` of
+a hash-consed graph (structurally equal pieces are one node), and ``exp``, ``log`` and
+``sqrt`` are pieces (inputs of the program, independent of each other: that can only
+lose a proof, never make one, see ``atoms``).  ``reverse`` differentiates the graph
+and ``fastproof`` compiles it for the exact test.
 
-A few exact rewrites keep common relations between pieces visible, as ``atoms``
-does for SymPy expressions: ``exp(a + b) = exp(a) exp(b)``, ``exp(k u) = exp(u)^k``
-for an integer k (``exp(-u) = 1 / exp(u)``), ``log(exp(a) y) = a + log(y)`` for a
-real a, and ``sqrt(u)^2 = u``.  Anything else (a float, a function outside
-``DAG_FUNCTIONS``, a constant pole) raises ``Unsupported``; the caller then takes
-the SymPy route, exactly as before.
+A few exact rewrites keep common relations between pieces visible, as ``atoms`` does
+for SymPy expressions: ``exp(a + b) = exp(a) exp(b)``, ``exp(k u) = exp(u)^k`` for an
+integer k (``exp(-u) = 1 / exp(u)``), ``log(p y) = log p + log y`` for a positive p
+(an exp of a real, a declared positive symbol, ...), ``log(b^k) = k log b`` for a
+positive b, and ``sqrt(u) sqrt(u) = u``.  Anything else (a float, a function outside
+``DAG_FUNCTIONS``, a constant pole) raises ``Unsupported``; the caller then takes the
+SymPy route, exactly as before.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .exact import Emitter, Program, Unsupported
+from .exact import Unsupported
 
 CONST, VAR, ADD, MUL, POW, EXP, LOG, SQRT = range(8)
 ATOMS = (VAR, EXP, LOG, SQRT)          # the program's inputs
@@ -205,15 +205,6 @@ class Graph:
             return factors[0]
         return self._node(MUL, tuple(factors), None, all(f.real for f in factors))
 
-    def _product(self, a: Node, b: Node) -> Node:
-        """a * b as one binary node, not flattened: for the derivative's partial products only (they are
-        never the argument of a piece, where the flattened form keeps the two sides' pieces the same)."""
-        if a is self.one:
-            return b
-        if b is self.one:
-            return a
-        return self._node(MUL, (a, b), None, a.real and b.real)
-
     def neg(self, x: Node) -> Node:
         return self.mul((self.minus_one, x))
 
@@ -278,94 +269,8 @@ class Graph:
             return u
         return self._node(SQRT, (u,), None, False)
 
-    # ------------------------------------------------------------ calculus
-    def gradients(self, root: Node, targets: list[Node]) -> dict[Node, Node]:
-        """d root / d t for each target variable it depends on (absent: 0), by reverse mode."""
-        wanted = set(targets)
-        depends: dict[Node, bool] = {}
-        order: list[Node] = []
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            n, ready = stack.pop()
-            if ready:
-                d = depends[n] = any(depends[a] for a in _children(n))
-                if d:
-                    order.append(n)
-                continue
-            if n in depends:
-                continue
-            kids = _children(n)
-            if not kids:
-                depends[n] = n in wanted
-                continue
-            depends[n] = False
-            stack.append((n, True))
-            stack.extend((a, False) for a in kids if a not in depends)
-        if not depends.get(root):
-            return {}
-        adjoint: dict[Node, list[Node]] = {root: [self.one]}
-        for n in reversed(order):
-            parts = adjoint.pop(n, None)
-            if not parts:
-                continue
-            bar = self.add(parts)
-            for child, local in self._local(n, depends):
-                adjoint.setdefault(child, []).append(self.mul((bar, local)))
-        return {t: self.add(adjoint[t]) for t in targets if t in adjoint}
 
-    def _local(self, n: Node, depends: dict[Node, bool]) -> list[tuple[Node, Node]]:
-        op, args = n.op, n.args
-        if op == ADD:
-            return [(a, self.one) for a in args if depends[a]]
-        if op == MUL:
-            if len(args) <= 3:
-                return [(a, self.mul(args[:i] + args[i + 1:])) for i, a in enumerate(args) if depends[a]]
-            # the product of the other factors, from prefix and suffix products: linear in the number of
-            # factors (a softmax numerator exp(u . v) is a product of d pieces), not quadratic
-            n = len(args)
-            prefix, suffix = [self.one] * (n + 1), [self.one] * (n + 1)
-            for i in range(n):
-                prefix[i + 1] = self._product(prefix[i], args[i])
-                suffix[n - 1 - i] = self._product(args[n - 1 - i], suffix[n - i])
-            return [(a, self._product(prefix[i], suffix[i + 1])) for i, a in enumerate(args) if depends[a]]
-        if op == POW:
-            base, k = args
-            return [(base, self.mul((self.const(k), self.pow(base, k - 1))))]
-        if op == EXP:
-            return [(args[0], n)]
-        if op == LOG:
-            return [(args[0], self.pow(args[0], -1))]
-        if op == SQRT:
-            return [(args[0], self.mul((self.half, self.pow(n, -1))))]
-        raise Unsupported(f"no derivative rule for op {op}")
-
-    def substitute(self, roots: list[Node], values: dict[Node, Node]) -> list[Node]:
-        """The roots with each key of ``values`` (a variable) replaced, rebuilt through the rewrites."""
-        memo: dict[Node, Node] = {}
-        for n in post_order(roots):
-            if n in values:
-                memo[n] = values[n]
-                continue
-            kids = _children(n)
-            new = [memo[k] for k in kids]
-            if all(a is b for a, b in zip(new, kids)):
-                memo[n] = n
-            elif n.op == ADD:
-                memo[n] = self.add(new)
-            elif n.op == MUL:
-                memo[n] = self.mul(new)
-            elif n.op == POW:
-                memo[n] = self.pow(new[0], n.args[1])
-            elif n.op == EXP:
-                memo[n] = self.exp(new[0])
-            elif n.op == LOG:
-                memo[n] = self.log(new[0])
-            else:
-                memo[n] = self.sqrt(new[0])
-        return [memo[r] for r in roots]
-
-
-def _children(n: Node) -> tuple[Node, ...]:
+def children(n: Node) -> tuple[Node, ...]:
     if n.op in (ADD, MUL):
         return n.args
     if n.op in (POW, EXP, LOG, SQRT):
@@ -387,36 +292,8 @@ def post_order(roots: list[Node]) -> list[Node]:
             continue
         seen.add(n)
         stack.append((n, True))
-        stack.extend((a, False) for a in reversed(_children(n)))
+        stack.extend((a, False) for a in reversed(children(n)))
     return out
-
-
-# ---------------------------------------------------------------- the exact program
-def compile_nodes(roots: list[Node]) -> Program:
-    """The straight-line program of the roots over their variables and pieces, with the degree and
-    coefficient bounds ``proving`` needs (the same rules as ``exact.compile_program``).
-
-    A piece is an input of its own, but its argument is computed too, and the argument of a log or a
-    square root is inverted (its value unused): every inversion anywhere in the graph is then part of
-    the program, so a step that is nowhere defined (``log(x - x)``, ``0 * (1 / (x - x))``) makes every
-    trial hit a zero denominator and is left to the SymPy route instead of being proved vacuously."""
-    out = Emitter()
-    reg: dict[Node, int] = {}
-    for n in post_order(roots):
-        op = n.op
-        if op in (LOG, SQRT):                    # the argument must be nonzero somewhere: invert it
-            out.pow(reg[n.args[0]], -1)
-        if op in ATOMS:
-            reg[n] = out.var(n)
-        elif op == CONST:
-            reg[n] = out.const(n.data.numerator, n.data.denominator)
-        elif op == ADD:
-            reg[n] = out.add([reg[a] for a in n.args])
-        elif op == MUL:
-            reg[n] = out.mul([reg[a] for a in n.args])
-        else:                                    # POW
-            reg[n] = out.pow(reg[n.args[0]], n.args[1])
-    return out.program([reg[r] for r in roots])
 
 
 def show(n: Node, depth: int = 6) -> str:

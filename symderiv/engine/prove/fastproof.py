@@ -19,10 +19,12 @@ from typing import Any
 import numpy as np
 
 from . import dag
+from .reverse import gradients, substitute
 from ..building.arrays import array_env, symbol_name
 from ...language.reading import POSITIVE_KINDS
 from ..building.evaluate import Evaluator, Instance, Program
-from .exact import Unsupported
+from . import exact
+from .exact import Emitter, Unsupported
 from .proving import OutOfTime, zero_mask
 from ...language.parsing import Node
 
@@ -86,7 +88,7 @@ class DagBackend:
     def substitute(self, a: np.ndarray, symbols: np.ndarray, values: np.ndarray) -> np.ndarray:
         lift = self.g.lift
         subs = {s: lift(v) for s, v in zip(symbols.flat, values.flat)}
-        return dag.as_array(self.g.substitute([lift(x) for x in a.flat], subs), a.shape)
+        return dag.as_array(substitute(self.g, [lift(x) for x in a.flat], subs), a.shape)
 
     def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
         """The derivative of every entry of ``f0`` by entry ``pos`` of ``var``: one reverse sweep per entry of
@@ -96,7 +98,7 @@ class DagBackend:
         hit = memo.get((id(f0), var))
         if hit is None or hit[0] is not f0:
             targets = [e for e in ev.env[var].flat if isinstance(e, dag.Node) and e.op == dag.VAR]
-            hit = (f0, [self.g.gradients(self.g.lift(e), targets) for e in f0.flat])
+            hit = (f0, [gradients(self.g, self.g.lift(e), targets) for e in f0.flat])
             memo[(id(f0), var)] = hit
         x = ev.env[var][pos]
         return dag.as_array((g.get(x, self.zero) for g in hit[1]), f0.shape)
@@ -159,7 +161,7 @@ class _Build:
                     self.owner.append(k)
                 elif d.data:                  # a constant, at every instance: never zero
                     self.candidates.discard(k)
-        self.code = dag.compile_nodes(roots) if roots else None
+        self.code = compile_nodes(roots) if roots else None
 
     def proved(self, inst: Instance) -> set[int]:
         fixed = None
@@ -239,3 +241,30 @@ def build(program: Program, used: set[str], inst: Instance, nodes: list[Node]
         raise
     except Exception:       # noqa: BLE001 - the caller takes the SymPy route, which reports
         return None
+
+
+def compile_nodes(roots: list[dag.Node]) -> exact.Program:
+    """The straight-line program of the roots over their variables and pieces, with the degree and
+    coefficient bounds ``proving`` needs (the same rules as ``exact.compile_program``).
+
+    A piece is an input of its own, but its argument is computed too, and the argument of a log or a
+    square root is inverted (its value unused): every inversion anywhere in the graph is then part of
+    the program, so a step that is nowhere defined (``log(x - x)``, ``0 * (1 / (x - x))``) makes every
+    trial hit a zero denominator and is left to the SymPy route instead of being proved vacuously."""
+    out = Emitter()
+    reg: dict[dag.Node, int] = {}
+    for n in dag.post_order(roots):
+        op = n.op
+        if op in (dag.LOG, dag.SQRT):            # the argument must be nonzero somewhere: invert it
+            out.pow(reg[n.args[0]], -1)
+        if op in dag.ATOMS:
+            reg[n] = out.var(n)
+        elif op == dag.CONST:
+            reg[n] = out.const(n.data.numerator, n.data.denominator)
+        elif op == dag.ADD:
+            reg[n] = out.add([reg[a] for a in n.args])
+        elif op == dag.MUL:
+            reg[n] = out.mul([reg[a] for a in n.args])
+        else:                                    # POW
+            reg[n] = out.pow(reg[n.args[0]], n.args[1])
+    return out.program([reg[r] for r in roots])
