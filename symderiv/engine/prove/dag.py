@@ -172,8 +172,6 @@ class Graph:
             return self.zero          # 0 * (1 / (x - x)) is kept: the exact stage must see the pole
         if any(f.op == SQRT or (f.op == POW and f.args[0].op == SQRT) for f in factors):
             factors = self._pair_roots(factors)
-            if len(factors) == 1 and c == 1:
-                return factors[0]
             return self.mul([self.const(c), *factors]) if any(f.op in (MUL, CONST) for f in factors) else \
                 self._finish_mul(c, factors)
         return self._finish_mul(c, factors)

@@ -53,13 +53,18 @@ def partials(step: float, richardson: bool, ev: Evaluator, f: Node, var: str, po
     if has_calculus(ev.program, f):
         raise Unbatchable("a derivative inside f")
     base = np.asarray(ev.env[var], dtype=float)
-    biggest = max([base.size, *(np.size(v) for v in ev.env.values()), *(np.size(v) for v in kept.values())])
     ts = offsets(richardson)
-    chunk = max(1, min(MAX_POSITIONS, BATCH_ENTRIES // (len(ts) * biggest)))
+    chunk = positions_per_batch(ev, base, kept, ts)
     out: list[np.ndarray] = []
     for start in range(0, len(positions), chunk):
         out.extend(_chunk(step, ts, ev, f, var, base, positions[start:start + chunk], kept))
     return out
+
+
+def positions_per_batch(ev: Evaluator, base: np.ndarray, kept: dict[str, np.ndarray], ts: tuple[float, ...]) -> int:
+    """How many positions one batched evaluation takes, so that no value exceeds BATCH_ENTRIES entries."""
+    biggest = max([base.size, *(np.size(v) for v in ev.env.values()), *(np.size(v) for v in kept.values())])
+    return max(1, min(MAX_POSITIONS, BATCH_ENTRIES // (len(ts) * biggest)))
 
 
 def _chunk(step: float, ts: tuple[float, ...], ev: Evaluator, f: Node, var: str, base: np.ndarray,

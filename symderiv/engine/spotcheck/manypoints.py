@@ -129,8 +129,7 @@ def _differences(ev: PointsEvaluator, f: Node, var: str, positions: list[tuple[i
     P = ev.B.points
     ts = finitediff.offsets(False)
     base = np.broadcast_to(np.asarray(ev.env[var], dtype=float), (P,) + ev.env[var].shape[-2:])
-    biggest = max([base.size, *(np.size(v) for v in ev.env.values()), *(np.size(v) for v in kept.values())])
-    chunk = max(1, min(finitediff.MAX_POSITIONS, finitediff.BATCH_ENTRIES // (len(ts) * biggest)))
+    chunk = finitediff.positions_per_batch(ev, base, kept, ts)
     out: list[np.ndarray] = []
     for start in range(0, len(positions), chunk):
         out.extend(_chunk(step, ts, ev, f, var, base, positions[start:start + chunk], kept))
