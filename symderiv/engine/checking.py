@@ -132,7 +132,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             break
         shared = SizeBuild.later(ctx.program, nodes, used, sizes, len(insts))
         for inst in insts:
-            ctx.prove(inst, todo, start, shared)
+            ctx.prove(inst, todo, start, shared, count=len(insts))
         for p in todo:
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)

@@ -142,16 +142,32 @@ class Emitter:
 
     def add(self, args: list[int]) -> int:
         num, den = self.num, self.den
-        den_deg = sum(den[a][0] for a in args)
-        den_bits = sum(den[a][1] for a in args)
-        nd = (max(num[a][0] + den_deg - den[a][0] for a in args),
-              (len(args) - 1).bit_length() + max(num[a][1] + den_bits - den[a][1] for a in args))
-        return self._emit((_ADD, args), nd, (den_deg, den_bits))
+        den_deg = den_bits = 0
+        for a in args:
+            d = den[a]
+            den_deg += d[0]
+            den_bits += d[1]
+        top_deg = top_bits = 0               # the max over the terms (every value is >= 0)
+        for a in args:
+            n, d = num[a], den[a]
+            x = n[0] + den_deg - d[0]
+            y = n[1] + den_bits - d[1]
+            if x > top_deg:
+                top_deg = x
+            if y > top_bits:
+                top_bits = y
+        return self._emit((_ADD, args), (top_deg, (len(args) - 1).bit_length() + top_bits), (den_deg, den_bits))
 
     def mul(self, args: list[int]) -> int:
         num, den = self.num, self.den
-        return self._emit((_MUL, args), (sum(num[a][0] for a in args), sum(num[a][1] for a in args)),
-                          (sum(den[a][0] for a in args), sum(den[a][1] for a in args)))
+        n_deg = n_bits = d_deg = d_bits = 0
+        for a in args:
+            n, d = num[a], den[a]
+            n_deg += n[0]
+            n_bits += n[1]
+            d_deg += d[0]
+            d_bits += d[1]
+        return self._emit((_MUL, args), (n_deg, n_bits), (d_deg, d_bits))
 
     def pow(self, b: int, k: int) -> int:
         (n_deg, n_bits), (d_deg, d_bits) = self.num[b], self.den[b]

@@ -186,19 +186,20 @@ class GraphProver:
     step k) shown equal at the instance; the empty set when the route cannot build a step (the SymPy
     route then does all the work).
 
-    The first instance of a size assignment is built directly; from the second one on, the size's
-    instances share one build in which each index value and one-hot label is a 0/1 parameter (as in
-    ``parametric``), compiled once and evaluated per instance with the parameters fixed."""
+    When a size assignment has several instances (``count``), they share one build in which each index
+    value and one-hot label is a 0/1 parameter (as in ``parametric``), compiled once and evaluated per
+    instance with the parameters fixed; an instance that build does not prove is built directly, and so
+    are the size's later instances."""
 
     def __init__(self, program: Program, nodes: list[Node], used: set[str]) -> None:
         self.program, self.nodes, self.used = program, nodes, used
         self.seen: set[tuple[Any, ...]] = set()
         self.shared: dict[tuple[Any, ...], _Build | None] = {}
 
-    def proved(self, inst: Instance, ks: list[int]) -> set[int]:
+    def proved(self, inst: Instance, ks: list[int], count: int = 1) -> set[int]:
         key = (tuple(sorted(inst.sizes.items())), tuple(ks))
         try:
-            if key in self.seen and inst.indices:
+            if inst.indices and (count > 1 or key in self.seen):
                 if key not in self.shared:
                     self.shared[key] = self._build(inst, ks, params=True)
                 build = self.shared[key]
