@@ -127,22 +127,32 @@ def _prover(a: str, b: str, syms: str) -> tuple[GraphProver, list]:
     return GraphProver(program, nodes, used), insts
 
 
-def test_the_shared_build_over_index_values_proves_only_the_values_where_it_holds() -> None:
+def _count(insts: list, inst) -> int:
+    return sum(i.sizes == inst.sizes for i in insts)
+
+
+@pytest.mark.parametrize("shared_from_first", [False, True])
+def test_the_shared_build_over_index_values_proves_only_the_values_where_it_holds(shared_from_first: bool) -> None:
+    """From the first instance of a size (``count`` > 1) or from the second one on, one build and one draw
+    of primes and point serve every index value, and prove only those where the claim holds."""
     gp, insts = _prover("grad(v[i]**2, v)", "2 * v[i] * onehot(0, n)", SYMBOLS)
     assert len(insts) >= 5
     for inst in insts:
-        assert gp.proved(inst, [1]) == ({1} if inst.indices["i"] == 0 else set()), inst.describe()
+        count = _count(insts, inst) if shared_from_first else 1
+        assert gp.proved(inst, [1], count) == ({1} if inst.indices["i"] == 0 else set()), inst.describe()
 
 
-def test_the_shared_build_over_one_hot_labels_proves_only_the_labels_where_it_holds() -> None:
+@pytest.mark.parametrize("shared_from_first", [False, True])
+def test_the_shared_build_over_one_hot_labels_proves_only_the_labels_where_it_holds(shared_from_first: bool) -> None:
     syms = 'n = "dim"\nY = "onehot_rows(n, n)"\n'
     gp, insts = _prover("Y.T @ ones(n)", "ones(n)", syms)     # counts per class: 1 each for a permutation
     assert len(insts) > 10
     for inst in insts:
         labels = inst.indices["Y"]
-        assert gp.proved(inst, [1]) == ({1} if sorted(labels) == list(range(len(labels))) else set()), labels
+        count = _count(insts, inst) if shared_from_first else 1
+        assert gp.proved(inst, [1], count) == ({1} if sorted(labels) == list(range(len(labels))) else set()), labels
     gp, insts = _prover("sum(Y, 1)", "ones(n)", syms)
-    assert all(gp.proved(inst, [1]) == {1} for inst in insts)
+    assert all(gp.proved(inst, [1], _count(insts, inst) if shared_from_first else 1) == {1} for inst in insts)
 
 
 def test_a_derivative_by_a_define_matches_the_direct_build() -> None:

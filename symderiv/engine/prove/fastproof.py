@@ -25,7 +25,7 @@ from ...language.reading import POSITIVE_KINDS
 from ..building.evaluate import Evaluator, Instance, Program
 from . import exact
 from .exact import Emitter, Unsupported
-from .proving import OutOfTime, zero_mask
+from .proving import OutOfTime, SharedTrials, zero_mask
 from ...language.parsing import Node
 
 # the table's functions whose symbolic definitions the graph can build (the rest take the SymPy route)
@@ -162,6 +162,7 @@ class _Build:
                 elif d.data:                  # a constant, at every instance: never zero
                     self.candidates.discard(k)
         self.code = compile_nodes(roots) if roots else None
+        self.trials: SharedTrials | None = None
 
     def proved(self, inst: Instance) -> set[int]:
         fixed = None
@@ -175,7 +176,11 @@ class _Build:
                     fixed[pos] = int(chosen == value if isinstance(value, int) else chosen[value[0]] == value[1])
         out = set(self.candidates)
         if self.code is not None:
-            for k, zero in zip(self.owner, zero_mask(self.code, fixed=fixed)):
+            if fixed is not None and self.trials is None:
+                self.trials = SharedTrials(self.code, set(fixed))     # one draw for the size's instances
+            mask = self.trials.mask(fixed) if fixed is not None and self.trials is not None else \
+                zero_mask(self.code, fixed=fixed)
+            for k, zero in zip(self.owner, mask):
                 if not zero:
                     out.discard(k)
         return out
