@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
+import pytest
 import sympy as sp
 
 from symderiv import check_text
@@ -75,6 +76,37 @@ def test_primes_spread_over_the_whole_range() -> None:
     assert {p >> 60 for p in primes} == {4, 5, 6, 7}          # the top bits below the leading one
     assert {p % 3 for p in primes} == {1, 2} and {p % 8 for p in primes} == {1, 3, 5, 7}
     assert {(p >> 30) % 4 for p in primes} == {0, 1, 2, 3}
+
+
+def test_points_are_uniform_below_the_modulus() -> None:
+    """A point's coordinates are read in one block of random bytes: each must still be uniform on [0, m)."""
+    import collections
+    import random
+
+    m = 2 ** 64 + 13                                       # just above a power of two: half the candidates rejected
+    values = exact.uniform_below(m, 4000)
+    assert len(set(values)) == 4000 and all(0 <= v < m for v in values)
+    assert {v >> 62 for v in values} == {0, 1, 2, 3}       # high bits vary (2^64 <= v < m is rare, allowed)
+    counts = collections.Counter(exact.uniform_below(6, 60000, random.Random(5)))
+    assert set(counts) == set(range(6)) and all(9400 < c < 10600 for c in counts.values())
+    assert exact.uniform_below(7, 0) == [] and exact.uniform_below(1, 3) == [0, 0, 0]
+
+
+def test_shared_trials_test_each_instance_of_the_0_1_symbols_separately() -> None:
+    """One draw of primes and point for a size's instances: each instance's 0/1 values still decide."""
+    from symderiv.engine.prove.proving import SharedTrials
+
+    x, y, w = sp.symbols("x y w", real=True)
+    prog = exact.compile_program([w * (x - y), (x + 1) ** 2 - x ** 2 - 2 * x - 1 + w * (w - 1) * y,
+                                  (1 - w) / (x - w)])
+    pos = {prog.symbols.index(w)}
+    trials = SharedTrials(prog, pos)
+    k = prog.symbols.index(w)
+    assert trials.mask({k: 0}) == [True, True, False]
+    assert trials.mask({k: 1}) == [False, True, True]
+    assert trials.mask({k: 0}) == [True, True, False]           # the shared registers are not overwritten
+    with pytest.raises(ValueError):
+        trials.mask({k: 2})
 
 
 def test_trials_reach_the_error_bound() -> None:

@@ -117,6 +117,35 @@ def test_a_wrong_claim_is_still_refuted_with_its_first_wrong_step() -> None:
     assert r.failed_step == 2
 
 
+def test_claims_of_one_document_share_their_defines_on_the_graph_and_keep_their_verdicts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A define is built on the graph once per size for the whole document (``_evaluator``), and a near
+    miss between two right claims that use the same define and derivative is still refuted."""
+    from symderiv.engine.prove import fastproof
+
+    made: list[int] = []
+    real = fastproof.DagEvaluator.__init__
+
+    def init(self: fastproof.DagEvaluator, *args: object, **kwargs: object) -> None:
+        made.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(fastproof.DagEvaluator, "__init__", init)
+    claims = [("grad(J, v)", "A.T @ exp(A @ v)", "true"), ("grad(J, v)", "A @ exp(A @ v)", "false"),
+              ("grad(J, v)", "A.T @ exp(s)", "true"), ("grad(J, s)", "exp(A @ v)", "true")]
+    text = f"[symbols]\n{SYMBOLS}{DEFINES}" + "".join(
+        f"\n[[claim]]\nname = \"c{k}\"\nlhs = \"{a}\"\nrhs = \"{b}\"\nexpect = {e}\n"
+        for k, (a, b, e) in enumerate(claims))
+    results = check_text(text, "t.toml")
+    assert [r.verdict.value for r in results] == ["proved", "refuted", "proved", "proved"]
+    assert all(r.ok for r in results)
+    graphs = len(made)
+    fastproof._EVALUATORS.clear()
+    monkeypatch.setattr(fastproof, "MAX_EVALUATORS", 0)      # nothing kept: every claim builds its own
+    assert [r.verdict.value for r in check_text(text, "t.toml")] == ["proved", "refuted", "proved", "proved"]
+    assert graphs + 4 <= len(made) - graphs                 # at least one build per claim was saved
+
+
 def _prover(a: str, b: str, syms: str) -> tuple[GraphProver, list]:
     doc = read_text(f"[symbols]\n{syms}\n[[claim]]\nname = \"c\"\nlhs = {json.dumps(a)}\nrhs = {json.dumps(b)}\n",
                     "t.toml")
@@ -127,22 +156,32 @@ def _prover(a: str, b: str, syms: str) -> tuple[GraphProver, list]:
     return GraphProver(program, nodes, used), insts
 
 
-def test_the_shared_build_over_index_values_proves_only_the_values_where_it_holds() -> None:
+def _count(insts: list, inst) -> int:
+    return sum(i.sizes == inst.sizes for i in insts)
+
+
+@pytest.mark.parametrize("shared_from_first", [False, True])
+def test_the_shared_build_over_index_values_proves_only_the_values_where_it_holds(shared_from_first: bool) -> None:
+    """From the first instance of a size (``count`` > 1) or from the second one on, one build and one draw
+    of primes and point serve every index value, and prove only those where the claim holds."""
     gp, insts = _prover("grad(v[i]**2, v)", "2 * v[i] * onehot(0, n)", SYMBOLS)
     assert len(insts) >= 5
     for inst in insts:
-        assert gp.proved(inst, [1]) == ({1} if inst.indices["i"] == 0 else set()), inst.describe()
+        count = _count(insts, inst) if shared_from_first else 1
+        assert gp.proved(inst, [1], count) == ({1} if inst.indices["i"] == 0 else set()), inst.describe()
 
 
-def test_the_shared_build_over_one_hot_labels_proves_only_the_labels_where_it_holds() -> None:
+@pytest.mark.parametrize("shared_from_first", [False, True])
+def test_the_shared_build_over_one_hot_labels_proves_only_the_labels_where_it_holds(shared_from_first: bool) -> None:
     syms = 'n = "dim"\nY = "onehot_rows(n, n)"\n'
     gp, insts = _prover("Y.T @ ones(n)", "ones(n)", syms)     # counts per class: 1 each for a permutation
     assert len(insts) > 10
     for inst in insts:
         labels = inst.indices["Y"]
-        assert gp.proved(inst, [1]) == ({1} if sorted(labels) == list(range(len(labels))) else set()), labels
+        count = _count(insts, inst) if shared_from_first else 1
+        assert gp.proved(inst, [1], count) == ({1} if sorted(labels) == list(range(len(labels))) else set()), labels
     gp, insts = _prover("sum(Y, 1)", "ones(n)", syms)
-    assert all(gp.proved(inst, [1]) == {1} for inst in insts)
+    assert all(gp.proved(inst, [1], _count(insts, inst) if shared_from_first else 1) == {1} for inst in insts)
 
 
 def test_a_derivative_by_a_define_matches_the_direct_build() -> None:

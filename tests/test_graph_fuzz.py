@@ -84,6 +84,22 @@ def _agree_numerically(program: Program, nodes: list, seed: int) -> bool:
     return True
 
 
+def _defined_somewhere(program: Program, node) -> bool:
+    """Is the expression finite at one of a few random points? (x + x / (x - x) is nowhere defined, and
+    the route rightly leaves it unproved: every trial of the exact stage hits its zero denominator.)"""
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        point = numeric.Point({"x": np.array([[rng.uniform(-2.5, 2.5)]]), "y": np.array([[rng.uniform(-2.5, 2.5)]]),
+                               "p": np.array([[rng.uniform(0.05, 3.0)]])})
+        try:
+            with np.errstate(all="ignore"):
+                if math.isfinite(float(numeric.evaluate(program, node, Instance({}, {}), point)[0, 0])):
+                    return True
+        except (ArithmeticError, ValueError):
+            continue
+    return False
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions(), st.integers(0, 2 ** 31), st.booleans())
 def test_whatever_the_graph_proves_agrees_numerically(e: str, seed: int, derivative: bool) -> None:
@@ -100,5 +116,5 @@ def test_an_expression_is_proved_equal_to_itself_rebuilt(e: str) -> None:
     """A sanity floor for the test above: the route does prove things (e against e + 0, e * 1)."""
     program, nodes = _program(e, f"({e}) * 1 + 0")
     assert proved_pairs(program, nodes, {"x", "y", "p"}, Instance({}, {}), [1]) in ({1}, set())
-    if "log" not in e and "sqrt" not in e:
+    if "log" not in e and "sqrt" not in e and _defined_somewhere(program, nodes[0]):
         assert proved_pairs(program, nodes, {"x", "y", "p"}, Instance({}, {}), [1]) == {1}, e

@@ -18,7 +18,7 @@ from .spotcheck import manypoints, numeric
 from .spotcheck.allinstances import AllInstances
 from ..settings import Settings
 from .refute.certify import PRECISIONS, Certifier, exact_point, random_points
-from .refute.diagnosing import diagnose, power_hint
+from .refute.graphdiagnosis import diagnose_pair
 from .refute.showcase import exact_values
 from .building.evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
@@ -133,7 +133,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             break
         shared = SizeBuild.later(ctx.program, nodes, used, sizes, len(insts))
         for inst in insts:
-            ctx.prove(inst, todo, start, shared)
+            ctx.prove(inst, todo, start, shared, count=len(insts))
         for p in todo:
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
@@ -215,9 +215,8 @@ class _Context(ProofStage):
         first.diagnosed = True
         insts = [i for _, ii in plan for i in ii]
         values = self.certifier(first.k).values       # the pair's SymPy arrays, built once per instance
-        first.diagnosis = diagnose(self.program, self.nodes[first.k - 1], self.nodes[first.k], insts, used,
-                                   self.prover, values)
-        first.hint = power_hint(self.program, self.nodes[first.k - 1], self.nodes[first.k], used, insts[0], values)
+        first.diagnosis, first.hint = diagnose_pair(self.program, self.nodes[first.k - 1], self.nodes[first.k],
+                                                    insts, used, self.prover, values)     # on the graph first
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                          *first.where, first.refuted, certifier=self.certifier(first.k))

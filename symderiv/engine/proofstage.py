@@ -51,9 +51,10 @@ class ProofStage:
     def certifier(self, k: int) -> "Certifier": ...
 
     def prove(self, inst: Instance, todo: list[Pair], start: float, shared: LaterBuild | None = None,
-              exact_only: bool = False) -> None:
+              exact_only: bool = False, count: int = 1) -> None:
         """Prove each pair at this instance; ``shared`` holds the arrays built once for all its index values;
-        ``exact_only``: the exact test without ``simplify`` (the larger sizes)."""
+        ``exact_only``: the exact test without ``simplify`` (the larger sizes); ``count``: the number of
+        instances at these sizes (the graph route shares one build among them when there are several)."""
         used = self.used
         direct: list[Any] = []
         cache: dict[int, np.ndarray] = {}
@@ -84,7 +85,7 @@ class ProofStage:
             return cache[k]
 
         ks = [p.k for p in todo if not (p.refuted or p.undecided)]
-        fast = self.graph.proved(inst, ks) if ks and not self.pieces else set()
+        fast = self.graph.proved(inst, ks, count) if ks and not self.pieces else set()
         for p in todo:
             if p.refuted or p.undecided:
                 continue

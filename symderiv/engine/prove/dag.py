@@ -35,13 +35,16 @@ class Node:
     """One distinct expression of a ``Graph``: ``op``, ``args`` (nodes; an int exponent for POW) and
     ``data`` (a Fraction for CONST, a name for VAR).  Arithmetic builds new nodes of the same graph."""
 
-    __slots__ = ("g", "op", "args", "data", "real", "pole", "positive")
+    __slots__ = ("g", "op", "args", "data", "real", "pole", "positive", "kids", "serial")
 
     def __init__(self, g: "Graph", op: int, args: tuple[Any, ...], data: Any, real: bool, pole: bool,
                  positive: bool) -> None:
         self.g, self.op, self.args, self.data, self.real = g, op, args, data, real
         self.pole = pole            # an inversion, log or sqrt inside: may be undefined somewhere
         self.positive = positive    # > 0 wherever defined (declared positive symbols, exp of a real, ...)
+        self.kids: tuple[Node, ...] = args if op == ADD or op == MUL else args[:1]   # the node arguments
+        g.count += 1
+        self.serial = g.count       # creation order: every node is made after its kids (a topological order)
 
     def __repr__(self) -> str:
         return show(self)
@@ -86,45 +89,64 @@ class Graph:
 
     def __init__(self) -> None:
         self.table: dict[tuple[Any, ...], Node] = {}
+        self.count = 0                               # nodes made so far (``Node.serial``)
+        self.consts: dict[Any, Node] = {}           # constants by value (int or Fraction)
+        self.roots = False                           # a SQRT node exists: products may pair roots
         self.positive_vars: set[Any] = {"pi"}        # names of variables declared positive (before use)
-        self.zero = self.const(Fraction(0))
-        self.one = self.const(Fraction(1))
-        self.minus_one = self.const(Fraction(-1))
+        self.zero = self.const(0)
+        self.one = self.const(1)
+        self.minus_one = self.const(-1)
         self.half = self.const(Fraction(1, 2))
 
-    def _node(self, op: int, args: tuple[Any, ...], data: Any, real: bool) -> Node:
+    def _node(self, op: int, args: tuple[Any, ...], data: Any = None) -> Node:
         key = (op, args, data)
         n = self.table.get(key)
-        if n is None:
-            pole = op in (LOG, SQRT) or (op == POW and args[1] < 0) or any(
-                a.pole for a in args if isinstance(a, Node))
-            n = self.table[key] = Node(self, op, args, data, real, pole, self._positive(op, args, data))
+        if n is None:                  # a new node: its flags, worked out once
+            if op == ADD or op == MUL:
+                real = positive = True
+                pole = False
+                for a in args:
+                    real = real and a.real
+                    positive = positive and a.positive
+                    pole = pole or a.pole
+            elif op == VAR:
+                real, pole, positive = True, False, data in self.positive_vars
+            else:
+                u = args[0]
+                if op == POW:
+                    real, pole, positive = u.real, u.pole or args[1] < 0, u.positive
+                elif op == EXP:
+                    real, pole, positive = u.real, u.pole, u.real
+                else:                  # LOG, SQRT
+                    real, pole, positive = False, True, op == SQRT and u.positive
+                    self.roots = self.roots or op == SQRT
+            n = self.table[key] = Node(self, op, args, data, real, pole, positive)
         return n
-
-    def _positive(self, op: int, args: tuple[Any, ...], data: Any) -> bool:
-        if op == CONST:
-            return data > 0
-        if op == VAR:
-            return data in self.positive_vars
-        if op == EXP:
-            return args[0].real
-        if op in (ADD, MUL):
-            return all(a.positive for a in args)
-        return op in (POW, SQRT) and args[0].positive
 
     # ------------------------------------------------------------ leaves
     def const(self, value: Any) -> Node:
-        if isinstance(value, Node):
+        """The constant node of an int or Fraction; its ``data`` is an int when the value is an integer
+        (exact either way, and int arithmetic is much cheaper than Fraction's), else a Fraction."""
+        t = type(value)
+        if t is Node:
             return value
-        if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
-            raise Unsupported(f"not an exact number: {value!r}")
-        return self._node(CONST, (), Fraction(value), True)
+        if t is Fraction:
+            if value.denominator == 1:
+                value = value.numerator
+        elif t is not int:
+            if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+                raise Unsupported(f"not an exact number: {value!r}")
+            value = int(value) if isinstance(value, int) else Fraction(value)
+        n = self.consts.get(value)
+        if n is None:
+            n = self.consts[value] = Node(self, CONST, (), value, True, False, value > 0)
+        return n
 
     def var(self, name: Any) -> Node:
-        return self._node(VAR, (), name, True)
+        return self._node(VAR, (), name)
 
     def lift(self, value: Any) -> Node:
-        if isinstance(value, Node):
+        if type(value) is Node:
             if value.g is not self:
                 raise Unsupported("nodes of two graphs")
             return value
@@ -132,45 +154,49 @@ class Graph:
 
     # ------------------------------------------------------------ rational operations
     def add(self, xs: Iterable[Node]) -> Node:
-        c = Fraction(0)
+        c: Any = 0
         terms: list[Node] = []
         for x in xs:
-            if x.op == CONST:
+            op = x.op
+            if op == CONST:
                 c += x.data
-            elif x.op == ADD:
-                for t in x.args:
-                    if t.op == CONST:
-                        c += t.data
-                    else:
-                        terms.append(t)
+            elif op == ADD:
+                args = x.args
+                if args[0].op == CONST:              # an ADD node's constant term is its first
+                    c += args[0].data
+                    terms.extend(args[1:])
+                else:
+                    terms.extend(args)
             else:
                 terms.append(x)
+        if not terms:
+            return self.const(c)
+        if len(terms) == 1 and not c:
+            return terms[0]
         terms.sort(key=id)
         if c:
             terms.insert(0, self.const(c))           # a constant term comes first
-        if not terms:
-            return self.zero
-        if len(terms) == 1:
-            return terms[0]
-        return self._node(ADD, tuple(terms), None, all(t.real for t in terms))
+        return self._node(ADD, tuple(terms))
 
     def mul(self, xs: Iterable[Node]) -> Node:
-        c = Fraction(1)
+        c: Any = 1
         factors: list[Node] = []
         for x in xs:
-            if x.op == CONST:
+            op = x.op
+            if op == CONST:
                 c *= x.data
-            elif x.op == MUL:
-                for f in x.args:
-                    if f.op == CONST:
-                        c *= f.data
-                    else:
-                        factors.append(f)
+            elif op == MUL:
+                args = x.args
+                if args[0].op == CONST:              # a MUL node's coefficient is its first factor
+                    c *= args[0].data
+                    factors.extend(args[1:])
+                else:
+                    factors.extend(args)
             else:
                 factors.append(x)
         if not c and not any(f.pole for f in factors):
             return self.zero          # 0 * (1 / (x - x)) is kept: the exact stage must see the pole
-        if any(f.op == SQRT or (f.op == POW and f.args[0].op == SQRT) for f in factors):
+        if self.roots and any(f.op == SQRT or (f.op == POW and f.args[0].op == SQRT) for f in factors):
             factors = self._pair_roots(factors)
             return self.mul([self.const(c), *factors]) if any(f.op in (MUL, CONST) for f in factors) else \
                 self._finish_mul(c, factors)
@@ -193,15 +219,15 @@ class Graph:
             rest.extend(x for x in (self.pow(root.args[0], q), self.pow(root, r)) if x is not self.one)
         return rest
 
-    def _finish_mul(self, c: Fraction, factors: list[Node]) -> Node:
+    def _finish_mul(self, c: Any, factors: list[Node]) -> Node:
+        if not factors:
+            return self.const(c)
+        if len(factors) == 1 and c == 1:
+            return factors[0]
         factors.sort(key=id)
         if c != 1:
             factors.insert(0, self.const(c))         # the coefficient comes first: see exp
-        if not factors:
-            return self.one
-        if len(factors) == 1:
-            return factors[0]
-        return self._node(MUL, tuple(factors), None, all(f.real for f in factors))
+        return self._node(MUL, tuple(factors))
 
     def neg(self, x: Node) -> Node:
         return self.mul((self.minus_one, x))
@@ -214,12 +240,12 @@ class Graph:
         if base.op == CONST:
             if not base.data and k < 0:
                 raise Unsupported("a constant division by zero")
-            return self.const(base.data ** k)
+            return self.const(Fraction(base.data) ** k)
         if base.op == POW:
             return self.pow(base.args[0], base.args[1] * k)
         if base.op == SQRT and k % 2 == 0:
             return self.pow(base.args[0], k // 2)
-        return self._node(POW, (base, k), None, base.real)
+        return self._node(POW, (base, k))
 
     def power(self, base: Node, exponent: Node) -> Node:
         """base ** exponent: an integer power, a square root, or exp(exponent log base)."""
@@ -244,7 +270,7 @@ class Graph:
                 return self.pow(self.exp(rest), int(k))   # rest may be a sum: exp(-(a + b)) = 1 / (E_a E_b)
             if k < 0:
                 return self.pow(self.exp(self.mul((self.const(-k), rest))), -1)
-        return self._node(EXP, (u,), None, u.real)
+        return self._node(EXP, (u,))
 
     def log(self, u: Node) -> Node:
         if u.op == CONST and u.data == 1:
@@ -260,38 +286,39 @@ class Graph:
             if moved:
                 rest = [f for f in u.args if not (f.positive or (f.op == EXP and f.real))]
                 return self.add([self.log(f) for f in moved] + ([self.log(self.mul(rest))] if rest else []))
-        return self._node(LOG, (u,), None, False)
+        return self._node(LOG, (u,))
 
     def sqrt(self, u: Node) -> Node:
         if u.op == CONST and u.data in (0, 1):
             return u
-        return self._node(SQRT, (u,), None, False)
+        return self._node(SQRT, (u,))
 
 
 def children(n: Node) -> tuple[Node, ...]:
-    if n.op in (ADD, MUL):
-        return n.args
-    if n.op in (POW, EXP, LOG, SQRT):
-        return n.args[:1]
-    return ()
+    return n.kids
+
+
+def reachable(roots: list[Node]) -> set[Node]:
+    """Every node under the roots, the roots and the pieces' arguments included."""
+    seen = set(roots)
+    stack = list(seen)
+    pop, push, add = stack.pop, stack.append, seen.add
+    while stack:
+        for a in pop().kids:
+            if a not in seen:
+                add(a)
+                push(a)
+    return seen
 
 
 def post_order(roots: list[Node]) -> list[Node]:
-    """Every node under the roots (the pieces' arguments too), children first."""
-    out: list[Node] = []
-    seen: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
-    while stack:
-        n, ready = stack.pop()
-        if ready:
-            out.append(n)
-            continue
-        if n in seen:
-            continue
-        seen.add(n)
-        stack.append((n, True))
-        stack.extend((a, False) for a in reversed(children(n)))
-    return out
+    """Every node under the roots (the pieces' arguments too), children first (in creation order, which
+    puts every node after its arguments)."""
+    return sorted(reachable(roots), key=_serial)
+
+
+def _serial(n: Node) -> int:
+    return n.serial
 
 
 def show(n: Node, depth: int = 6) -> str:

@@ -142,16 +142,32 @@ class Emitter:
 
     def add(self, args: list[int]) -> int:
         num, den = self.num, self.den
-        den_deg = sum(den[a][0] for a in args)
-        den_bits = sum(den[a][1] for a in args)
-        nd = (max(num[a][0] + den_deg - den[a][0] for a in args),
-              (len(args) - 1).bit_length() + max(num[a][1] + den_bits - den[a][1] for a in args))
-        return self._emit((_ADD, args), nd, (den_deg, den_bits))
+        den_deg = den_bits = 0
+        for a in args:
+            d = den[a]
+            den_deg += d[0]
+            den_bits += d[1]
+        top_deg = top_bits = 0               # the max over the terms (every value is >= 0)
+        for a in args:
+            n, d = num[a], den[a]
+            x = n[0] + den_deg - d[0]
+            y = n[1] + den_bits - d[1]
+            if x > top_deg:
+                top_deg = x
+            if y > top_bits:
+                top_bits = y
+        return self._emit((_ADD, args), (top_deg, (len(args) - 1).bit_length() + top_bits), (den_deg, den_bits))
 
     def mul(self, args: list[int]) -> int:
         num, den = self.num, self.den
-        return self._emit((_MUL, args), (sum(num[a][0] for a in args), sum(num[a][1] for a in args)),
-                          (sum(den[a][0] for a in args), sum(den[a][1] for a in args)))
+        n_deg = n_bits = d_deg = d_bits = 0
+        for a in args:
+            n, d = num[a], den[a]
+            n_deg += n[0]
+            n_bits += n[1]
+            d_deg += d[0]
+            d_bits += d[1]
+        return self._emit((_MUL, args), (n_deg, n_bits), (d_deg, d_bits))
 
     def pow(self, b: int, k: int) -> int:
         (n_deg, n_bits), (d_deg, d_bits) = self.num[b], self.den[b]
@@ -186,18 +202,25 @@ def compile_program(roots: list[sp.Basic]) -> Program:
     return out.program([reg[r] for r in roots])
 
 
-def _run(program: Program, values: list[Any], modulus: int | None) -> list[Any]:
-    """Every register's value: modulo ``modulus``, or exactly (Fractions) when it is None."""
-    regs: list[Any] = []
-    append = regs.append
-    for op, arg in program.code:
+def run(program: Program, values: list[Any], modulus: int | None, regs: list[Any] | None = None,
+         which: list[int] | None = None) -> list[Any]:
+    """Every register's value: modulo ``modulus``, or exactly (Fractions) when it is None.
+
+    With ``regs`` (a value for every register already) and ``which``, only those registers are
+    computed again, in order: the ones that depend on symbols whose values changed (``dependents``)."""
+    code = program.code
+    if regs is None:
+        regs = [None] * len(code)
+    for r in range(len(code)) if which is None else which:
+        op, arg = code[r]
         if op == _VAR:
-            append(values[arg])
+            v = values[arg]
         elif op == _ADD:
-            s = 0
+            v = 0
             for a in arg:
-                s += regs[a]
-            append(s % modulus if modulus else s)
+                v += regs[a]
+            if modulus:
+                v %= modulus
         elif op == _MUL:
             v = 1
             if modulus:
@@ -206,7 +229,6 @@ def _run(program: Program, values: list[Any], modulus: int | None) -> list[Any]:
             else:
                 for a in arg:
                     v *= regs[a]
-            append(v)
         elif op == _POW:
             b, k = arg
             v = regs[b]
@@ -216,17 +238,55 @@ def _run(program: Program, values: list[Any], modulus: int | None) -> list[Any]:
                     v = pow(v, -1, modulus) if modulus else 1 / v
                 except (ValueError, ZeroDivisionError):
                     raise ZeroDenominator from None
-            append(pow(v, k, modulus) if modulus else v ** k)
+            v = pow(v, k, modulus) if modulus else v ** k
         else:                                      # _CONST
             p, q = arg
             if modulus:
                 try:
-                    append(p * pow(q, -1, modulus) % modulus)
+                    v = p * pow(q, -1, modulus) % modulus
                 except ValueError:
                     raise ZeroDenominator from None
             else:
-                append(Fraction(p, q))
+                v = Fraction(p, q)
+        regs[r] = v
     return regs
+
+
+def dependents(program: Program, symbols: set[int]) -> list[bool]:
+    """For every register: does its value depend on one of these symbols (by position)?"""
+    dep: list[bool] = []
+    for op, arg in program.code:
+        if op == _VAR:
+            dep.append(arg in symbols)
+        elif op == _ADD or op == _MUL:
+            dep.append(any(dep[a] for a in arg))
+        elif op == _POW:
+            dep.append(dep[arg[0]])
+        else:
+            dep.append(False)
+    return dep
+
+
+def uniform_below(m: int, count: int, rng: random.Random = OS_RANDOM) -> list[int]:
+    """``count`` integers drawn independently and uniformly from [0, m).
+
+    Rejection sampling on blocks of bits read at once (one read of the random source for the whole
+    point, not one per coordinate, which was most of the cost): a candidate is the k = bit_length(m)
+    low bits of its bytes, uniform on [0, 2^k), kept when below m (probability above 1/2); so every
+    kept value is uniform on [0, m) and independent of the others."""
+    k = m.bit_length()
+    size, mask = (k + 7) // 8, (1 << k) - 1
+    out: list[int] = []
+    while len(out) < count:
+        tries = 2 * (count - len(out)) + 4
+        buf = rng.randbytes(size * tries)
+        for i in range(0, size * tries, size):
+            v = int.from_bytes(buf[i:i + size], "little") & mask
+            if v < m:
+                out.append(v)
+                if len(out) == count:
+                    break
+    return out
 
 
 def modular(program: Program, primes: list[int], rng: random.Random = OS_RANDOM,
@@ -234,14 +294,14 @@ def modular(program: Program, primes: list[int], rng: random.Random = OS_RANDOM,
     """Each output's value modulo each prime, at a point uniform modulo each prime (independently);
     ``fixed`` gives some symbols (by position) a value instead (the 0/1 indicators of ``fastproof``)."""
     m = math.prod(primes)
-    point = [rng.randrange(m) for _ in program.symbols]
+    point = uniform_below(m, len(program.symbols), rng)
     for k, v in (fixed or {}).items():
         point[k] = v
-    regs = _run(program, point, m)
+    regs = run(program, point, m)
     return [[regs[o] % p for p in primes] for o in program.outputs]
 
 
 def rational(program: Program, point: list[Fraction]) -> list[Fraction]:
     """Each output's exact value at ``point`` (one Fraction per symbol); ZeroDenominator if undefined."""
-    regs = _run(program, point, None)
+    regs = run(program, point, None)
     return [Fraction(regs[o]) for o in program.outputs]

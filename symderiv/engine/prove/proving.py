@@ -142,6 +142,46 @@ def zero_mask(program: Program, offsets: list[Fraction] | None = None, fixed: di
     raise Unsupported("every random point hit a zero denominator")
 
 
+class SharedTrials:
+    """``zero_mask`` for the instances of one program that differ only in the 0/1 values of some symbols
+    (``fastproof``'s indicators of index values and one-hot labels), with one draw of primes and point.
+
+    Each instance's test is exactly ``zero_mask``'s trial: primes and a point drawn from the operating
+    system, independently of the file and so of the instance's 0/1 values; that they are the same for
+    the other instances of the size changes no instance's error bound (each is a separate claim about a
+    separate specialised function, and the bound is per test).  The registers that do not depend on the
+    0/1 symbols are computed once; the others again per instance.  An instance whose trial hits a zero
+    denominator, or a draw whose shared part does, takes ``zero_mask`` itself (fresh draws)."""
+
+    def __init__(self, program: Program, positions: set[int]) -> None:
+        self.program = program
+        trials = max(trials_needed(b, program.inverted) for b in program.numerators)
+        self.primes = [exact.random_prime() for _ in range(trials)]
+        self.modulus = math.prod(self.primes)
+        self.point = exact.uniform_below(self.modulus, len(program.symbols))
+        dep = exact.dependents(program, positions)
+        self.which = [r for r, d in enumerate(dep) if d]
+        try:
+            self.base: list[Any] | None = exact.run(program, self.point, self.modulus,
+                                                     which=[r for r, d in enumerate(dep) if not d])
+        except ZeroDenominator:
+            self.base = None
+
+    def mask(self, fixed: dict[int, int]) -> list[bool]:
+        if any(v not in (0, 1) for v in fixed.values()):
+            raise ValueError("only 0/1 values keep the error bound")
+        if self.base is not None:
+            point = list(self.point)
+            for k, v in fixed.items():
+                point[k] = v
+            try:
+                regs = exact.run(self.program, point, self.modulus, regs=list(self.base), which=self.which)
+                return [regs[o] == 0 for o in self.program.outputs]   # zero modulo every prime at once
+            except ZeroDenominator:
+                pass
+        return zero_mask(self.program, fixed=fixed)
+
+
 def _random_rational_point(n: int, rng: random.Random) -> list[Fraction]:
     return [Fraction(rng.randrange(-2 ** 20, 2 ** 20), rng.randrange(1, 2 ** 10)) for _ in range(n)]
 

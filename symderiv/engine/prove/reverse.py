@@ -17,23 +17,14 @@ def gradients(g: Graph, root: Node, targets: list[Node]) -> dict[Node, Node]:
     wanted = set(targets)
     depends: dict[Node, bool] = {}
     order: list[Node] = []
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        n, ready = stack.pop()
-        if ready:
-            d = depends[n] = any(depends[a] for a in children(n))
+    for n in post_order([root]):
+        kids = n.kids
+        if kids:
+            d = depends[n] = any(depends[a] for a in kids)
             if d:
                 order.append(n)
-            continue
-        if n in depends:
-            continue
-        kids = children(n)
-        if not kids:
+        else:
             depends[n] = n in wanted
-            continue
-        depends[n] = False
-        stack.append((n, True))
-        stack.extend((a, False) for a in kids if a not in depends)
     if not depends.get(root):
         return {}
     adjoint: dict[Node, list[Node]] = {root: [g.one]}
@@ -105,4 +96,4 @@ def _product(g: Graph, a: Node, b: Node) -> Node:
         return b
     if b is g.one:
         return a
-    return g._node(MUL, (a, b), None, a.real and b.real)
+    return g._node(MUL, (a, b))

@@ -12,6 +12,7 @@ every size, the diagnosis is None.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any, Protocol
 
 import numpy as np
 import sympy as sp
@@ -59,6 +60,40 @@ def _factor(prover: Prover, a: np.ndarray, b: np.ndarray) -> Fraction | None:
     return None
 
 
+class SympyTests:
+    """The class tests on the pair's SymPy arrays with the prover's exact stage (the route for every step)."""
+
+    errors: tuple[type[BaseException], ...] = (ShapeError, Unsupported, ArithmeticError, RecursionError)
+
+    def __init__(self, prover: Prover, values: StepValues) -> None:
+        self.prover, self.values = prover, values
+
+    def at(self, inst: Instance) -> tuple[Any, np.ndarray, np.ndarray]:
+        return self.values.at(inst)
+
+    def all_zero(self, arr: np.ndarray) -> bool:
+        return _all_zero(self.prover, arr)
+
+    def factor(self, a: np.ndarray, b: np.ndarray) -> Fraction | None:
+        return _factor(self.prover, a, b)
+
+    def scaled(self, insts: list[Instance], done: list[tuple[Instance, np.ndarray, np.ndarray]]
+               ) -> tuple[str | None, str | None]:
+        return _scaled_by_size(self.values, insts, self.prover, done)
+
+
+class Tests(Protocol):
+    """What ``classify`` asks of a route: the arrays at an instance and three exact tests."""
+
+    errors: tuple[type[BaseException], ...]      # what makes the diagnosis None (anything else propagates)
+
+    def at(self, inst: Instance) -> tuple[Any, np.ndarray, np.ndarray]: ...
+    def all_zero(self, arr: np.ndarray) -> bool: ...
+    def factor(self, a: np.ndarray, b: np.ndarray) -> Fraction | None: ...
+    def scaled(self, insts: list[Instance], done: list[tuple[Instance, np.ndarray, np.ndarray]]
+               ) -> tuple[str | None, str | None]: ...
+
+
 def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance], used: set[str],
              prover: Prover, values: StepValues | None = None) -> tuple[str | None, str | None]:
     """(class, words) for step b against the step a before it; (None, None) when none fits.
@@ -70,6 +105,12 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
     pair's SymPy arrays, shared with the certifier and the counterexample shown.
     """
     values = values or StepValues(program, a_node, b_node, used)
+    return classify(SympyTests(prover, values), a_node, b_node, insts)
+
+
+def classify(tests: Tests, a_node: Node, b_node: Node, insts: list[Instance]) -> tuple[str | None, str | None]:
+    """``diagnose`` on the arrays and exact tests of a route (``SympyTests``, or the graph's in
+    ``graphdiagnosis``): the same classes, in the same order, with the same words."""
     live = {"sign", "factor", "transpose", "missing-term", "extra-term"}
     shape_words: str | None = None
     factor: Fraction | None = None
@@ -79,25 +120,25 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
     scaled: list[tuple[Instance, np.ndarray, np.ndarray]] = []     # (instance, a, b) so far, for a factor of the sizes
     try:
         for inst in insts:
-            ev, a, b = values.at(inst)
+            ev, a, b = tests.at(inst)
             if a.shape != b.shape:
                 if shape_words is None:
                     shape_words = (f"the shapes differ: {a.shape[0]} x {a.shape[1]} before, "
                                    f"{b.shape[0]} x {b.shape[1]} after (at {inst.describe()})")
-                if not (b.T.shape == a.shape and _all_zero(prover, b.T - a)):
+                if not (b.T.shape == a.shape and tests.all_zero(b.T - a)):
                     return "shape", shape_words
                 live &= {"transpose"}
                 continue
-            if "sign" in live and not _all_zero(prover, a + b):
+            if "sign" in live and not tests.all_zero(a + b):
                 live.discard("sign")
             if "factor" in live:
-                c = _factor(prover, a, b)
+                c = tests.factor(a, b)
                 if c is None or (factor is not None and c != factor):
                     live.discard("factor")
                 factor = c
-            if "transpose" in live and not (a.shape[0] == a.shape[1] and _all_zero(prover, b.T - a)):
+            if "transpose" in live and not (a.shape[0] == a.shape[1] and tests.all_zero(b.T - a)):
                 live.discard("transpose")
-            if not differs and not _all_zero(prover, b - a):
+            if not differs and not tests.all_zero(b - a):
                 differs = True
             for kind, pool in (("missing-term", a_terms), ("extra-term", b_terms)):
                 if kind not in live:
@@ -107,7 +148,7 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
                     tv = ev.value(t)
                     # missing: b = a - s*t, so b - a + s*t = 0; extra: b - s*t = a, so b - a - s*t = 0
                     rest = b - a + s * tv if kind == "missing-term" else b - a - s * tv
-                    if _all_zero(prover, rest):
+                    if tests.all_zero(rest):
                         hit = ("-" if s < 0 else "") + _term_text(t)
                         break
                 if hit is None or found_term.get(kind, hit) != hit:
@@ -118,8 +159,8 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
             if not live:
                 if shape_words:
                     return "shape", shape_words
-                return _scaled_by_size(values, insts, prover, scaled)
-    except (ShapeError, Unsupported, ArithmeticError, RecursionError):
+                return tests.scaled(insts, scaled)
+    except tests.errors:
         return None, None
     if shape_words is not None:
         return ("transpose", "it is the transpose of the step before") if "transpose" in live else ("shape", shape_words)
@@ -133,7 +174,7 @@ def diagnose(program: Program, a_node: Node, b_node: Node, insts: list[Instance]
         return "missing-term", f"it drops the term {found_term['missing-term']} of the step before"
     if "extra-term" in live:
         return "extra-term", f"it adds the term {found_term['extra-term']}"
-    return _scaled_by_size(values, insts, prover, scaled)
+    return tests.scaled(insts, scaled)
 
 
 def _scaled_by_size(values: StepValues, insts: list[Instance], prover: Prover,
