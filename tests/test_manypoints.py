@@ -105,3 +105,43 @@ def test_a_shape_error_is_raised_as_at_the_first_point() -> None:
         manypoints.step_values(program, nodes, INST, _points(),
                                lambda k, e: RuntimeError(k, type(e)))
     assert info.value.args == (1, ShapeError)
+
+
+def test_norm_logdet_and_inv_are_evaluated_for_every_slice_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Their batched definitions give each point's own values, NaN where the matrix is singular (the second row
+    of W twice the first: W W^T is singular at that point only), without a numpy call per slice."""
+    def per_slice(*args: Any) -> Any:
+        raise AssertionError("evaluated slice by slice")
+    monkeypatch.setattr(finitediff, "_per_slice", per_slice)
+    steps = ["norm(W)", "jacobian(v / norm(v), v)", "logdet(W @ W.T)", "grad(logdet(W @ W.T), W)",
+             "inv(W @ W.T) @ y", "grad(sum(inv(W @ W.T) @ y), y)", "logdet(-(x.T @ x))"]
+    table = _compare(steps, _points(W=[[1, 2, 3], [2, 4, 6]]), monkeypatch)
+    assert np.isnan(table[2][4]).all() and np.isfinite(table[3][4]).all()
+    assert np.isnan(table[2][3]).all() and np.isfinite(table[3][3]).all()
+    assert all(np.isnan(row[6]).all() for row in table)
+
+
+def test_twenty_small_points_are_one_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+    program = _program()
+    nodes = [program.parse_step("grad(J, W)")]
+    calls = []
+    real = manypoints.step_values
+
+    def counted(program: Any, nodes: Any, inst: Any, points: list[Any], located: Any) -> Any:
+        calls.append(len(points))
+        return real(program, nodes, inst, points, located)
+    monkeypatch.setattr(manypoints, "step_values", counted)
+    points = list(numeric.sample_points(program, set(program.symbols), INST, 20, 0))
+    got = list(manypoints.evaluated(program, nodes, INST, points, lambda k, e: AssertionError(k, e)))
+    assert calls == [20] and len(got) == 20
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 1.0 + 1e-7), (1.0, 1.0 + 2e-6), (0.0, 1e-9), (0.0, 2e-9), (1e308, -1e308),
+                                  (-3.0, 3.0), (1e300, 1e300 * (1 + 1e-6)), (5e-10, -5e-10)])
+def test_a_scalar_compares_as_the_arrays_do(a: float, b: float) -> None:
+    """The 1 x 1 shortcut of first_difference and finite gives what the array formula gives."""
+    x, y = np.array([[a]]), np.array([[b]])
+    with np.errstate(over="ignore"):
+        bad = np.abs(x - y) > 1e-9 + 1e-6 * np.maximum(np.abs(x), np.abs(y))
+        assert numeric.first_difference(x, y, 1e-6, 1e-9) == ((0, 0) if bad.any() else None)
+    assert numeric.finite(x, y) and not numeric.finite(x, np.array([[np.inf]])) and not numeric.finite(np.array([[np.nan]]))

@@ -27,8 +27,7 @@ from ..building.evaluate import Instance, Program, instances
 from ...language.functions import ShapeError
 from ...language.parsing import Node
 
-MAX_POINTS = 512          # points of several instances evaluated together
-MAX_ENTRIES = 1 << 16     # ... and at most this many entries of the symbols' values in all
+MAX_POINTS = 512          # points of several instances evaluated together (their values: manypoints.STACK_ENTRIES)
 
 Values = list[np.ndarray | None]
 
@@ -64,10 +63,8 @@ class AllInstances:
         rows: list[Values] = [[] for _ in points]
         if missing:         # those steps one instance at a time, as before (errors raised as before)
             nodes = [self.nodes[k] for k in missing]
-            rows = [row for start in range(0, len(points), manypoints.MAX_POINTS)
-                    for row in manypoints.step_values(self.program, nodes, inst,
-                                                      points[start:start + manypoints.MAX_POINTS],
-                                                      lambda j, e: located(missing[j], e))]
+            rows = [row for _, row in manypoints.evaluated(self.program, nodes, inst, points,
+                                                           lambda j, e: located(missing[j], e))]
         for i, point in enumerate(points):
             row = iter(rows[i])
             yield point, [next(row) if v is None else (v[i] if v.ndim == 3 else v) for v in values]
@@ -90,8 +87,7 @@ class AllInstances:
         own = list(numeric.sample_points(self.program, self.used, inst, count, self.seed))
         if not own:
             return None
-        per_point = sum(int(np.size(a)) for a in own[0].values.values())
-        take = max(1, min(MAX_POINTS // count, MAX_ENTRIES // max(1, per_point * count)))
+        take = max(1, min(MAX_POINTS // count, manypoints.STACK_ENTRIES // max(1, manypoints.entries(own[0]) * count)))
         if j % take or take < 2:
             return None
         group = plan[j:j + take]

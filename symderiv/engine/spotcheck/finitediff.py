@@ -27,6 +27,7 @@ from ..building.evaluate import ARITHMETIC, Evaluator, Program
 from ..building.indexing import take
 from .lanes import Lanes
 from ...language.functions import ELEMENTWISE, FUNCTIONS
+from ...language.linalg import ILL_CONDITIONED
 from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
 BATCH_ENTRIES = 1 << 20      # entries of the largest batched value (8 MB of floats); more: one at a time
@@ -337,5 +338,36 @@ def _numel(a: np.ndarray) -> np.ndarray:
     return np.full((1, 1), float(rows * cols))
 
 
+def _norm(a: np.ndarray) -> np.ndarray:
+    """np.linalg.norm per slice: the square root of the flattened slice's dot with itself (matmul of a
+    row by a column is numpy's dot per slice, so the same sums)."""
+    flat = _flat(a)
+    return np.sqrt(np.matmul(flat[..., None, :], flat[..., :, None]))
+
+
+def _finite_slices(a: np.ndarray) -> np.ndarray:
+    return np.isfinite(a).all(axis=(-2, -1))
+
+
+def _logdet(a: np.ndarray) -> np.ndarray:
+    """``linalg._num_logdet`` per slice: NaN where the slice is not finite or its determinant not positive."""
+    finite = _finite_slices(a)
+    sign, logabs = np.linalg.slogdet(np.where(finite[:, None, None], a, np.eye(a.shape[-1])))
+    return np.where(finite & (sign > 0), logabs, np.nan)[:, None, None]
+
+
+def _inv(a: np.ndarray) -> np.ndarray:
+    """``linalg._num_inv`` per slice: NaN where the slice is not finite or is ill-conditioned (LAPACK's
+    inverse and condition number work slice by slice)."""
+    finite = _finite_slices(a)
+    safe = np.where(finite[:, None, None], a, np.eye(a.shape[-1]))
+    regular = finite & (np.linalg.cond(safe) < ILL_CONDITIONED)
+    out = np.full(a.shape, np.nan)
+    if regular.any():
+        out[regular] = np.linalg.inv(a[regular])
+    return out
+
+
 BATCHED = {"sum": _sum, "mean": _mean, "softmax": _softmax, "logsumexp": _logsumexp, "dot": _dot,
-           "outer": _outer, "diag": _diag, "trace": _trace, "numel": _numel}
+           "outer": _outer, "diag": _diag, "trace": _trace, "numel": _numel, "norm": _norm, "logdet": _logdet,
+           "inv": _inv}

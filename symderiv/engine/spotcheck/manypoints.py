@@ -31,19 +31,30 @@ from ...language.functions import ShapeError
 from ...language.parsing import Calculus, Node
 
 MAX_POINTS = 16       # points evaluated together
+MANY_POINTS = 64      # ... or this many when their symbols' values have at most STACK_ENTRIES entries in all
+STACK_ENTRIES = 1 << 16
 
 
 def evaluated(program: Program, nodes: list[Node], inst: Instance, points: Iterable[numeric.Point],
               located: Callable[[int, Exception], Exception]
               ) -> Iterator[tuple[numeric.Point, list[np.ndarray | None]]]:
-    """Each point with its steps' values, evaluated MAX_POINTS points at a time (``step_values``)."""
+    """Each point with its steps' values, evaluated MAX_POINTS (small points: MANY_POINTS) points at a time
+    (``step_values``)."""
     chunk: list[numeric.Point] = []
+    size = MAX_POINTS
     for point in itertools.chain(points, [None]):
         if point is not None:
+            if not chunk:
+                size = MANY_POINTS if MANY_POINTS * entries(point) <= STACK_ENTRIES else MAX_POINTS
             chunk.append(point)
-        if chunk and (point is None or len(chunk) == MAX_POINTS):
+        if chunk and (point is None or len(chunk) == size):
             yield from zip(chunk, step_values(program, nodes, inst, chunk, located))
             chunk = []
+
+
+def entries(point: numeric.Point) -> int:
+    """The entries of a point's values (its symbols' arrays) in all."""
+    return sum(a.size for a in point.values.values())
 
 
 def step_values(program: Program, nodes: list[Node], inst: Instance, points: list[numeric.Point],

@@ -247,6 +247,10 @@ def value(ev: Evaluator, node: Node) -> np.ndarray:
 
 def first_difference(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[int, int] | None:
     """The first entry where a and b differ beyond tolerance (None when they agree)."""
+    if a.shape == (1, 1) == b.shape:        # a scalar: the same IEEE operations on Python floats, no numpy calls
+        x, y = a.item(), b.item()
+        if math.isfinite(x) and math.isfinite(y):
+            return None if abs(x - y) <= atol + rtol * max(abs(x), abs(y)) else (0, 0)
     bad = np.abs(a - b) > atol + rtol * np.maximum(np.abs(a), np.abs(b))
     if not bad.any():
         return None
@@ -255,7 +259,10 @@ def first_difference(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> 
 
 
 def finite(*arrays: np.ndarray) -> bool:
-    return all(bool(np.all(np.isfinite(a))) for a in arrays)
+    for a in arrays:
+        if not (math.isfinite(a.item()) if a.size == 1 else bool(np.isfinite(a).all())):
+            return False
+    return True
 
 
 def confirmed(program: Program, a: Node, b: Node, inst: Instance, point: Point, rtol: float, atol: float
