@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .spotcheck import manypoints, numeric
+from .spotcheck import compare, manypoints, numeric
 from .spotcheck.allinstances import AllInstances
 from ..settings import Settings
 from .refute.certify import PRECISIONS, Certifier, exact_point, random_points
@@ -245,23 +245,28 @@ class _Context(ProofStage):
             if self.__dict__.get("spot") is None:
                 self.spot = AllInstances(self.program, self.nodes, used, s.seed)
             evaluated = self.spot.evaluated(inst, count, located)
-        for point, values in evaluated:
+        rows = list(evaluated)
+        table = {p.k: compare.outcomes([v for _, v in rows], p.k, s.rtol, s.atol)
+                 for p in pairs if not (p.refuted or p.shape)}      # every point's outcome at once, per pair
+        for i, (point, values) in enumerate(rows):
             for p in pairs:
-                a, b = values[p.k - 1], values[p.k]
-                if p.refuted or p.shape or a is None or b is None:
+                if p.refuted or p.shape:
                     continue
-                if a.shape != b.shape:
+                outcome = table[p.k][i]
+                if outcome == compare.SKIP:
+                    continue
+                if outcome == compare.SHAPE:
+                    a, b = values[p.k - 1], values[p.k]
                     p.shape = True
                     p.refuted = Counterexample(dict(inst.sizes), indices_of(inst), {}, None, None, None,
-                                               lhs_shape=a.shape, rhs_shape=b.shape)
+                                               lhs_shape=a.shape, rhs_shape=b.shape)  # type: ignore[union-attr]
                     continue
-                if not numeric.finite(a, b):
-                    if numeric.finite(a):
+                if outcome in (compare.LATER_UNDEFINED, compare.UNDEFINED):
+                    if outcome == compare.LATER_UNDEFINED:
                         self.certify(p, inst, point)      # the later step undefined where the earlier is not?
                     continue
                 p.open_points = True
-                entry = numeric.first_difference(a, b, s.rtol, s.atol)
-                if entry is None:
+                if outcome == compare.AGREE:
                     p.samples += 1
                     continue
                 if numeric.confirmed(self.program, self.nodes[p.k - 1], self.nodes[p.k], inst, point,
