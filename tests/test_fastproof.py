@@ -117,6 +117,35 @@ def test_a_wrong_claim_is_still_refuted_with_its_first_wrong_step() -> None:
     assert r.failed_step == 2
 
 
+def test_claims_of_one_document_share_their_defines_on_the_graph_and_keep_their_verdicts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A define is built on the graph once per size for the whole document (``_evaluator``), and a near
+    miss between two right claims that use the same define and derivative is still refuted."""
+    from symderiv.engine.prove import fastproof
+
+    made: list[int] = []
+    real = fastproof.DagEvaluator.__init__
+
+    def init(self: fastproof.DagEvaluator, *args: object, **kwargs: object) -> None:
+        made.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(fastproof.DagEvaluator, "__init__", init)
+    claims = [("grad(J, v)", "A.T @ exp(A @ v)", "true"), ("grad(J, v)", "A @ exp(A @ v)", "false"),
+              ("grad(J, v)", "A.T @ exp(s)", "true"), ("grad(J, s)", "exp(A @ v)", "true")]
+    text = f"[symbols]\n{SYMBOLS}{DEFINES}" + "".join(
+        f"\n[[claim]]\nname = \"c{k}\"\nlhs = \"{a}\"\nrhs = \"{b}\"\nexpect = {e}\n"
+        for k, (a, b, e) in enumerate(claims))
+    results = check_text(text, "t.toml")
+    assert [r.verdict.value for r in results] == ["proved", "refuted", "proved", "proved"]
+    assert all(r.ok for r in results)
+    graphs = len(made)
+    fastproof._EVALUATORS.clear()
+    monkeypatch.setattr(fastproof, "MAX_EVALUATORS", 0)      # nothing kept: every claim builds its own
+    assert [r.verdict.value for r in check_text(text, "t.toml")] == ["proved", "refuted", "proved", "proved"]
+    assert graphs + 4 <= len(made) - graphs                 # at least one build per claim was saved
+
+
 def _prover(a: str, b: str, syms: str) -> tuple[GraphProver, list]:
     doc = read_text(f"[symbols]\n{syms}\n[[claim]]\nname = \"c\"\nlhs = {json.dumps(a)}\nrhs = {json.dumps(b)}\n",
                     "t.toml")

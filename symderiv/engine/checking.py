@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .spotcheck import manypoints, numeric
+from .spotcheck.allinstances import AllInstances
 from ..settings import Settings
 from .refute.certify import PRECISIONS, Certifier, exact_point, random_points
 from .refute.graphdiagnosis import GraphTests, diagnose_pair
@@ -195,7 +196,7 @@ class _Context(ProofStage):
                 p.undecided = None       # the proof at the instantiated sizes stands; these sizes are numeric only
             spot = failed + unproved
             before = [p.samples for p in spot]
-            self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2)
+            self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2, together=False)
         except ClaimError:
             return False
         note_checked(spot, before, sizes)
@@ -228,13 +229,23 @@ class _Context(ProofStage):
         at = f" (at {inst.describe()})" if inst.sizes or inst.indices else ""
         return ClaimError(f"{self.where}: step {k} ({short(self.spec.steps[k])}): {e}{at}")
 
-    def numeric(self, inst: Instance, pairs: list[Pair], count: int, regions: bool = False) -> None:
+    def numeric(self, inst: Instance, pairs: list[Pair], count: int, regions: bool = False,
+                together: bool = True) -> None:
+        """Compare adjacent steps at ``count`` sample points of ``inst`` (or a point in every region).
+        ``together``: the instances of ``inst``'s sizes are asked for in order, so the first one evaluates
+        them all in one batch (``allinstances``)."""
         s = self.settings
         used = self.used
-        points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
-                                           else numeric.sample_points(self.program, used, inst, count, s.seed))
-        for point, values in manypoints.evaluated(self.program, self.nodes, inst, points,
-                                                  lambda k, e: self.located(k, inst, e)):
+        located = lambda k, e: self.located(k, inst, e)  # noqa: E731
+        if regions or not together:
+            points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
+                                               else numeric.sample_points(self.program, used, inst, count, s.seed))
+            evaluated = manypoints.evaluated(self.program, self.nodes, inst, points, located)
+        else:
+            if self.__dict__.get("spot") is None:
+                self.spot = AllInstances(self.program, self.nodes, used, s.seed)
+            evaluated = self.spot.evaluated(inst, count, located)
+        for point, values in evaluated:
             for p in pairs:
                 a, b = values[p.k - 1], values[p.k]
                 if p.refuted or p.shape or a is None or b is None:

@@ -122,26 +122,57 @@ def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params
     return array_env(program, used, inst, B, entry, labels=not params)
 
 
+_EVALUATORS: dict[tuple[Any, ...], tuple["DagEvaluator", dict[dag.Node, tuple[str, Any]]]] = {}
+MAX_EVALUATORS = 96       # graphs kept per process: the size assignments of the document being checked
+
+
+def _evaluator(program: Program, used: set[str], inst: Instance, params: bool
+               ) -> tuple["DagEvaluator", dict[dag.Node, tuple[str, Any]]]:
+    """The graph evaluator for these sizes and index values (or, with ``params``, for every index value
+    and label at once) and its indicators (parameter -> (symbol, the value it marks)).
+
+    Claims of one document share it: a define is built once per size, not once per claim (its value
+    does not depend on the claim), and so is a derivative of it by the same variable.  Every claim adds
+    the array symbols it uses; its index and one-hot symbols are part of the key."""
+    marked = tuple(sorted(n for n in used if program.symbols[n].kind in ("index", "onehot_rows")))
+    key = (id(program), tuple(sorted(inst.sizes.items())), params,
+           marked if params else tuple(sorted(inst.indices.items())))
+    hit = _EVALUATORS.get(key)
+    if hit is not None and hit[0].program is program:
+        ev = hit[0]
+        missing = {n for n in used if n not in ev.env}
+        if missing:
+            ev.env.update(_env(ev.B, program, missing, inst, params))
+        return hit
+    B = DagBackend()
+    indicators: dict[dag.Node, tuple[str, Any]] = {}
+    index_params: dict[str, tuple[Any, ...]] = {}
+    env = _env(B, program, used, inst, params)
+    if params:
+        for name in marked:
+            decl = program.symbols[name]
+            if decl.kind == "index":
+                bound = decl.dims[0] if isinstance(decl.dims[0], int) else inst.sizes[decl.dims[0]]
+                index_params[name] = tuple(B.g.var(("index", name, k)) for k in range(bound))
+                indicators.update({w: (name, k) for k, w in enumerate(index_params[name])})
+            else:
+                indicators.update({w: (name, idx) for idx, w in np.ndenumerate(env[name])})
+        inst = Instance(dict(inst.sizes), {})
+    ev = DagEvaluator(B, program, env, inst, params=index_params)
+    if len(_EVALUATORS) >= MAX_EVALUATORS or any(k[0] != id(program) for k in _EVALUATORS):
+        _EVALUATORS.clear()
+    if MAX_EVALUATORS:
+        _EVALUATORS[key] = (ev, indicators)
+    return ev, indicators
+
+
 class _Build:
     """The pairs' differences at one size assignment, compiled into one program."""
 
     def __init__(self, program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int],
                  params: bool) -> None:
-        B = DagBackend()
-        self.indicators: dict[dag.Node, tuple[str, Any]] = {}     # parameter -> (symbol, the value it marks)
-        index_params: dict[str, tuple[Any, ...]] = {}
-        env = _env(B, program, used, inst, params)
-        if params:
-            for name in sorted(used):
-                decl = program.symbols[name]
-                if decl.kind == "index":
-                    bound = decl.dims[0] if isinstance(decl.dims[0], int) else inst.sizes[decl.dims[0]]
-                    index_params[name] = tuple(B.g.var(("index", name, k)) for k in range(bound))
-                    self.indicators.update({w: (name, k) for k, w in enumerate(index_params[name])})
-                elif decl.kind == "onehot_rows":
-                    self.indicators.update({w: (name, idx) for idx, w in np.ndenumerate(env[name])})
-            inst = Instance(dict(inst.sizes), {})
-        ev = DagEvaluator(B, program, env, inst, params=index_params)
+        ev, self.indicators = _evaluator(program, used, inst, params)
+        B = ev.B
         values = [ev.value(n) if k in ks or k + 1 in ks else None for k, n in enumerate(nodes)]
         self.candidates: set[int] = set()
         roots: list[dag.Node] = []

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..building.evaluate import ARITHMETIC, Evaluator, Program
 from ..building.indexing import take
+from .lanes import Lanes
 from ...language.functions import ELEMENTWISE, FUNCTIONS
 from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
@@ -125,8 +126,10 @@ class BatchBackend:
     one = 1.0
     pi = math.pi
 
-    def __init__(self) -> None:
+    def __init__(self, lanes: Lanes | None = None, tile: int = 1) -> None:
         self.points = 0                                   # the size of a points axis (manypoints), or 0
+        self.lanes = lanes        # the instances of the points, when they differ in an index value (lanes.py)
+        self.tile = tile          # the batch is this many copies of the points axis (point innermost)
         self.log: list[tuple[np.ndarray, bool]] = []      # (branch record, has the batch axis)
         self.capture: list[np.ndarray] | None = None      # records of one slice (see ``_per_slice``)
 
@@ -193,7 +196,16 @@ class BatchEvaluator(Evaluator):
         _fits(lead, (max(sa[0], sb[0]), max(sa[1], sb[1])))
         return ARITHMETIC[op](a, b) if op in ARITHMETIC else a ** b
 
+    def name(self, name: str) -> np.ndarray:
+        lanes = self.B.lanes
+        if lanes is not None and name in lanes.varying:
+            return lanes.number(name, self.B.tile)
+        return super().name(name)
+
     def index(self, x: np.ndarray, items: Any) -> np.ndarray:
+        lanes = self.B.lanes
+        if lanes is not None and lanes.varies(items):
+            return lanes.gather(x, items, self.B.tile)
         if x.ndim == 2:
             return take(x, items, self.inst.sizes, self.inst.indices)
         rows, cols = x.shape[-2:]
@@ -205,6 +217,9 @@ class BatchEvaluator(Evaluator):
         kinds = f.args + (f.args[-1],) * (len(n.args) - len(f.args)) if f.variadic else f.args
         values: list[Any] = []
         shapes: list[Any] = []
+        lanes = self.B.lanes
+        if lanes is not None and any(kind == "i" and a in lanes.varying for kind, a in zip(kinds, n.args)):
+            return self.per_instance(n, f, kinds, lanes)
         for kind, a in zip(kinds, n.args):
             if kind == "a":
                 v = self.value(a)  # type: ignore[arg-type]
@@ -228,6 +243,21 @@ class BatchEvaluator(Evaluator):
             out = _per_slice(self.B, f.numeric, values, lead)
         if out.shape[-2:] != shape:
             raise Unbatchable("shapes")
+        return out
+
+
+    def per_instance(self, n: Call, f: Any, kinds: tuple[str, ...], lanes: Lanes) -> np.ndarray:
+        """A call with an index argument whose value differs between the stacked instances (``onehot(k, n)``):
+        worked out at each instance, read per slice; only when no other argument is an array."""
+        if "a" in kinds or f.name in PIECEWISE_ELEMENTWISE:
+            raise Unbatchable("an index argument beside arrays")
+
+        def at(inst: Any) -> np.ndarray:
+            values = [a if isinstance(a, int) else (inst.sizes[a] if kind == "d" else int(inst.indices[a]))
+                      for kind, a in zip(kinds, n.args)]
+            return f.numeric(self.B, *values)
+        out = lanes.per_instance(at, self.B.tile)
+        _fits(out.shape[0], out.shape[-2:])
         return out
 
 

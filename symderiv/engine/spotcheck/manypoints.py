@@ -26,6 +26,7 @@ from . import finitediff, numeric
 from ..building.evaluate import Instance, Program
 from ..building.instances import MAX_ENTRIES
 from .finitediff import FALLBACK, BatchBackend, BatchEvaluator, Unbatchable
+from .lanes import Lanes
 from ...language.functions import ShapeError
 from ...language.parsing import Calculus, Node
 
@@ -74,11 +75,28 @@ def step_values(program: Program, nodes: list[Node], inst: Instance, points: lis
     return out
 
 
-def _evaluator(program: Program, inst: Instance, points: list[numeric.Point]) -> "PointsEvaluator":
+def stacked_values(program: Program, nodes: list[Node], lanes: Lanes, points: list[numeric.Point]
+                   ) -> list[np.ndarray | None]:
+    """Every step at points of several instances of one size assignment (point p at ``lanes.insts[lanes.owner[p]]``),
+    in one batched evaluation: per step, its values with the points on the leading axis (2-D when they do not
+    depend on the point), or None where the step cannot be batched (then each instance is evaluated alone)."""
+    batch = _evaluator(program, lanes.insts[0], points, lanes)
+    out: list[np.ndarray | None] = []
+    for node in nodes:
+        try:
+            with np.errstate(all="ignore"):
+                out.append(np.asarray(batch.value(node), dtype=float))
+        except FALLBACK:
+            out.append(None)
+    return out
+
+
+def _evaluator(program: Program, inst: Instance, points: list[numeric.Point], lanes: Lanes | None = None
+               ) -> "PointsEvaluator":
     first = points[0].values
     env = {name: (a if all(p.values[name] is a for p in points) else np.stack([p.values[name] for p in points]))
            for name, a in first.items()}
-    backend = BatchBackend()
+    backend = BatchBackend(lanes if lanes is not None and lanes.varying else None)
     backend.points = len(points)
     return PointsEvaluator(backend, program, env, inst)
 
@@ -95,34 +113,37 @@ class PointsEvaluator(BatchEvaluator):
         if n.var in self.program.defines and n.var not in self.fixed:
             return self.by_define(n)
         f0 = self.value(n.f)
+        P = self.B.points
         rows, cols = self.env[n.var].shape[-2:]
         grid = np.arange(rows * cols).reshape(rows, cols)
-        chosen = grid if n.items is None else self.index(grid, n.items)
-        positions = [divmod(int(i), cols) for i in chosen.flat]
-        if (n.kind == "diff" and len(positions) != 1) or (n.kind == "grad" and f0.shape[-2:] != (1, 1)) or (
-                n.kind == "jacobian" and (1 not in f0.shape[-2:] or 1 not in chosen.shape)):
+        chosen = grid if n.items is None else self.index(grid, n.items)    # per point when an index varies
+        shape = chosen.shape[-2:]
+        flat = np.broadcast_to(chosen.reshape(-1, shape[0] * shape[1]), (P, shape[0] * shape[1])).T
+        K = flat.shape[0]
+        if (n.kind == "diff" and K != 1) or (n.kind == "grad" and f0.shape[-2:] != (1, 1)) or (
+                n.kind == "jacobian" and (1 not in f0.shape[-2:] or 1 not in shape)):
             raise Unbatchable("shapes")      # the point-by-point evaluation words the error
-        if n.kind == "jacobian" and f0.shape[-2] * f0.shape[-1] * len(positions) > MAX_ENTRIES:
+        if n.kind == "jacobian" and f0.shape[-2] * f0.shape[-1] * K > MAX_ENTRIES:
             raise Unbatchable("too large")
-        P = self.B.points
         f0 = np.broadcast_to(f0, (P,) + f0.shape[-2:])
         names = numeric.reusable_defines(self.program, n.var)
         kept = {name: v for name, v in self.memo.items() if name in names}
-        parts = _differences(self, n.f, n.var, positions, kept)
+        parts = _differences(self, n.f, n.var, flat // cols, flat % cols, kept)
         undefined = ~np.isfinite(f0).reshape(P, -1).all(axis=1)     # f not finite at the centre: no derivative
         for d in parts:
             d[undefined] = math.nan
         if n.kind == "diff":
             return parts[0]
         if n.kind == "grad":
-            return np.stack([d[:, 0, 0] for d in parts], axis=1).reshape((P,) + chosen.shape)
+            return np.stack([d[:, 0, 0] for d in parts], axis=1).reshape((P,) + shape)
         return np.stack([d.reshape(P, -1) for d in parts], axis=-1)
 
 
-def _differences(ev: PointsEvaluator, f: Node, var: str, positions: list[tuple[int, int]],
+def _differences(ev: PointsEvaluator, f: Node, var: str, rows: np.ndarray, cols: np.ndarray,
                  kept: dict[str, np.ndarray]) -> list[np.ndarray]:
     """Per position, the central difference of f at every point, (points, rows, cols), NaN where it
-    crosses a kink at that point: ``finitediff.partials`` with a points axis inside the batch."""
+    crosses a kink at that point: ``finitediff.partials`` with a points axis inside the batch.
+    ``rows[k, p]``, ``cols[k, p]``: the k-th position perturbed at point p."""
     if finitediff.has_calculus(ev.program, f):
         raise Unbatchable("a derivative inside f")
     step = numeric.NUMERIC.step
@@ -131,28 +152,27 @@ def _differences(ev: PointsEvaluator, f: Node, var: str, positions: list[tuple[i
     base = np.broadcast_to(np.asarray(ev.env[var], dtype=float), (P,) + ev.env[var].shape[-2:])
     chunk = finitediff.positions_per_batch(ev, base, kept, ts)
     out: list[np.ndarray] = []
-    for start in range(0, len(positions), chunk):
-        out.extend(_chunk(step, ts, ev, f, var, base, positions[start:start + chunk], kept))
+    for start in range(0, rows.shape[0], chunk):
+        out.extend(_chunk(step, ts, ev, f, var, base, rows[start:start + chunk], cols[start:start + chunk], kept))
     return out
 
 
 def _chunk(step: float, ts: tuple[float, ...], ev: PointsEvaluator, f: Node, var: str, base: np.ndarray,
-           positions: list[tuple[int, int]], kept: dict[str, np.ndarray]) -> list[np.ndarray]:
-    P, K, E = base.shape[0], len(positions), len(ts)
-    rows = np.array([p[0] for p in positions])
-    cols = np.array([p[1] for p in positions])
-    x0 = base[:, rows, cols].T                       # (positions, points)
+           rows: np.ndarray, cols: np.ndarray, kept: dict[str, np.ndarray]) -> list[np.ndarray]:
+    P, K, E = base.shape[0], rows.shape[0], len(ts)
+    points = np.arange(P)
+    x0 = base[points, rows, cols]                    # (positions, points)
     h = step * np.maximum(1.0, np.abs(x0))
     moved = np.broadcast_to(base, (E, K) + base.shape).copy()       # offset, position, point, rows, cols
     for e, t in enumerate(ts):
-        moved[e, np.arange(K), :, rows, cols] = x0 + h * t
+        moved[e, np.arange(K)[:, None], points, rows, cols] = x0 + h * t
 
     def tiled(v: np.ndarray) -> np.ndarray:          # a value per point, the same for every perturbation
         return v if v.ndim == 2 else np.broadcast_to(v, (E * K,) + v.shape).reshape((E * K * P,) + v.shape[1:])
 
     env = {name: tiled(v) for name, v in ev.env.items()}
     env[var] = moved.reshape((E * K * P,) + base.shape[1:])
-    backend = BatchBackend()
+    backend = BatchBackend(ev.B.lanes, E * K)
     batch = BatchEvaluator(backend, ev.program, env, ev.inst, ev.fixed)
     batch.memo.update({name: tiled(v) for name, v in kept.items()})
     with np.errstate(all="ignore"):

@@ -22,21 +22,13 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import finitediff
+from .drawing import (SIMPLE_ORDER, Spec, _fraction, _objects, _spread_one_by_one, _Words,  # noqa: F401
+                      simple_arrays, spread, spread_point)
 from ..building.evaluate import Evaluator, Instance, Program, depends_on, shape_of
 from ...language.parsing import Call, Name, Node
 from ...language.piecewise import NAMES as PIECEWISE
 from ...language.reading import POSITIVE_KINDS, REAL_KINDS
 
-SIMPLE = [Fraction(v) for v in ("1", "-1/2", "2", "-1", "1/2", "-2", "3/2", "-3/2", "3", "-3", "1/4", "-1/4")]
-SIMPLE_POSITIVE = [Fraction(v) for v in ("1", "1/2", "2", "3/2", "3", "1/4", "5/2", "3/4")]
-SMALL = [Fraction(v) for v in ("1/2", "-1", "1/4", "1", "-1/2", "-1/4")]
-SMALL_POSITIVE = [Fraction(v) for v in ("1/2", "1", "1/4", "3/4")]
-# (pool, positive pool, offset) per simple pattern: distinct small values, never all equal (all-ones
-# is degenerate for many claims).  Each simple pattern counts as one of the ``samples`` points, and
-# checking.py spreads at least SIMPLE_PATTERNS points over each instance, so keep this list short;
-# showcase.exact_values tries many more simple points when it looks for a witness to show.  Magnitudes stay small: at large arguments (sigma(-20)) finite
-# differences lose precision, and a simple point is no use if the numeric check cannot trust it.
-SIMPLE_ORDER = [(SIMPLE, SIMPLE_POSITIVE, 0), (SMALL, SMALL_POSITIVE, 0)]
 SIMPLE_PATTERNS = len(SIMPLE_ORDER)
 
 
@@ -220,107 +212,22 @@ def _frozen(point: Point) -> Point:
 def _draw_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> Iterator[Point]:
     from ..building.arrays import onehot_rows
 
-    arrays = [n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS]
+    spec: Spec = tuple((n, shape_of(program.symbols[n], inst.sizes), program.symbols[n].kind in POSITIVE_KINDS)
+                       for n in sorted(used) if program.symbols[n].kind in REAL_KINDS)
     fixed = {n: onehot_rows(NUMERIC, shape_of(program.symbols[n], inst.sizes), inst.indices[n])
              for n in sorted(used) if program.symbols[n].kind == "onehot_rows"}
-    # crc32, not hash(): str hashes are salted per process, and a report must not change between runs
-    key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[zlib.crc32(str(v).encode()) for v in inst.indices.values()]]
-    rng = np.random.default_rng(key)
+    rng = None
     for p in range(count):
-        values, exact = dict(fixed), {}
-        k = 0
-        for name in arrays:
-            decl = program.symbols[name]
-            shape = shape_of(decl, inst.sizes)
-            positive = decl.kind in POSITIVE_KINDS
-            if p < SIMPLE_PATTERNS:
-                general, positives, offset = SIMPLE_ORDER[p]
-                pool = positives if positive else general
-                size = shape[0] * shape[1]
-                fr = _objects([pool[(k + offset + i) % len(pool)] for i in range(size)], shape)
-                k += size
-                values[name] = fr.astype(float)
-            else:
-                fr, values[name] = spread(rng, shape, positive, p)
-            exact[name] = fr
-        yield Point(values, exact)
-
-
-def _objects(items: list[Fraction], shape: tuple[int, int]) -> np.ndarray:
-    fr = np.empty(len(items), dtype=object)
-    fr[:] = items
-    return fr.reshape(shape)
-
-
-def spread(rng: np.random.Generator, shape: tuple[int, int], positive: bool, p: int
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Random exact rationals (short ones, so a counterexample reads well) of a magnitude chosen by ``p``:
-    mostly in [-2, 2] (positive: (0, 3]), every third point up to 20 in size, every fifth near 0; as
-    Fractions and as floats.
-
-    A report's points must not change: the values are those of drawing, entry by entry, the numerator
-    (and for a point near 0 the power of ten), then the sign, each with ``rng.integers``
-    (``_spread_one_by_one``).  The same 32-bit words are drawn here in one call and mapped to integers
-    as numpy maps them (``_Words``), without a numpy call per entry."""
-    words = _Words(rng, shape[0] * shape[1] * ((2 if p % 5 == 4 else 1) + (0 if positive else 1)))
-    exact, floats = [], []
-    for _ in range(shape[0] * shape[1]):
-        if p % 5 == 4:
-            a, b = 1 + words.below(99), 10 ** (2 + words.below(2))
-        elif p % 3 == 2:
-            a, b = 1 + words.below(320), 16
-        else:
-            a, b = 1 + words.below(192 if positive else 128), 64
-        if not positive and words.below(2):
-            a = -a
-        exact.append(_fraction(a, b))
-        floats.append(a / b)               # correctly rounded, as float(Fraction(a, b))
-    return _objects(exact, shape), np.array(floats, dtype=float).reshape(shape)
-
-
-class _Words:
-    """numpy's bounded integers from a generator's stream of 32-bit words: ``rng.integers(lo, lo + n)``
-    takes the next word w and gives lo + (w n >> 32), drawing again while the low half of w n is below
-    (2**32 - n) % n (Lemire's method); ``count`` words are drawn at once, more only after such a redraw."""
-
-    def __init__(self, rng: np.random.Generator, count: int) -> None:
-        self.rng = rng
-        self.words = rng.integers(0, 1 << 32, size=count, dtype=np.uint32).tolist()
-        self.next = 0
-
-    def below(self, n: int) -> int:
-        while True:
-            if self.next == len(self.words):
-                self.words.extend(self.rng.integers(0, 1 << 32, size=1, dtype=np.uint32).tolist())
-            m = self.words[self.next] * n
-            self.next += 1
-            if (m & 0xFFFFFFFF) >= ((1 << 32) - n) % n:
-                return m >> 32
-
-
-_FRACTIONS: dict[tuple[int, int], Fraction] = {}
-
-
-def _fraction(a: int, b: int) -> Fraction:
-    got = _FRACTIONS.get((a, b))
-    if got is None:
-        got = _FRACTIONS[(a, b)] = Fraction(a, b)
-    return got
-
-
-def _spread_one_by_one(rng: np.random.Generator, shape: tuple[int, int], positive: bool, p: int) -> np.ndarray:
-    fr = np.empty(shape, dtype=object)
-    for idx in np.ndindex(shape):
-        if p % 5 == 4:
-            v = Fraction(int(rng.integers(1, 100)), 10 ** int(rng.integers(2, 4)))
-        elif p % 3 == 2:
-            v = Fraction(int(rng.integers(1, 321)), 16)
-        else:
-            v = Fraction(int(rng.integers(1, 193 if positive else 129)), 64)
-        if not positive and rng.integers(0, 2):
-            v = -v
-        fr[idx] = v
-    return fr
+        if p < SIMPLE_PATTERNS:                     # the same arrays at every instance: made once, shared
+            floats, fractions = simple_arrays(spec, p)
+            yield Point({**fixed, **floats}, dict(fractions))
+            continue
+        if rng is None:
+            # crc32, not hash(): str hashes are salted per process, and a report must not change between runs
+            key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[zlib.crc32(str(v).encode()) for v in inst.indices.values()]]
+            rng = np.random.default_rng(key)
+        drawn = spread_point(rng, spec, p)
+        yield Point({**fixed, **{name: v for name, (_, v) in drawn.items()}}, {name: fr for name, (fr, _) in drawn.items()})
 
 
 def evaluate(program: Program, node: Node, inst: Instance, point: Point,
