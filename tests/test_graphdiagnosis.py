@@ -36,6 +36,8 @@ ON_THE_GRAPH = {
     "sign, through a derivative of sigma": (["diff(sigma(x), x)", "-sigma(x) * (1 - sigma(x))"], "sign",
                                             "flips the sign"),
     "sign of a gradient": (["grad(dot(a, c), a)", "-c"], "sign", "flips the sign"),
+    # the graph's log(b^k) = k log b for positive b: a class the SymPy atoms alone did not show
+    "sign through the log of a positive square": (["log(p*p)", "-2*log(p)"], "sign", "flips the sign"),
     "factor 3 of a softmax": (["grad(logsumexp(a), a)", "3 * softmax(a)"], "factor", "factor of 3"),
     "factor 2 of tanh'": (["diff(tanh(x), x)", "2*(1 - tanh(x)**2)"], "factor", "factor of 2"),
     "factor 1/2": (["diff(x**2, x)", "x"], "factor", "factor of 1/2"),
@@ -143,3 +145,44 @@ def test_the_power_hint_comes_from_the_graph_too() -> None:
         mp.undo()
     assert r.verdict.value == "refuted"
     assert "for a matrix power write A @ A" in r.message
+
+
+def test_the_counterexample_values_at_a_rational_point_come_from_the_graph() -> None:
+    """x = 0 shows nothing for (x+1)^2 against x^2 + 1, x = 1 does; sigma'(0) = 1/4 against -1/4: both found
+    with the SymPy evaluation of the candidate points switched off."""
+    from symderiv.engine.refute import showcase
+    mp = pytest.MonkeyPatch()
+    mp.setattr(showcase, "_witness", lambda *a, **k: (_ for _ in ()).throw(AssertionError("SymPy values")))
+    try:
+        square, sigma = check_text(_text({"square": (["(x + 1)**2", "x**2 + 1"],),
+                                          "sigma": (["diff(sigma(x), x)", "-sigma(x) * (1 - sigma(x))"],)}),
+                                   "values.toml")
+    finally:
+        mp.undo()
+    cx = square.counterexample
+    assert cx.point == {"x": 1} and cx.entry == (0, 0)
+    assert (cx.lhs_exact, cx.rhs_exact, cx.difference, cx.lhs, cx.rhs) == ("4", "2", "-2", 4.0, 2.0)
+    assert cx.certificate == "exact: both values are rational"
+    cx = sigma.counterexample
+    assert cx.point == {"x": 0} and (cx.lhs_exact, cx.rhs_exact, cx.difference) == ("1/4", "-1/4", "-1/2")
+
+
+def test_an_irrational_counterexample_is_still_shown_exactly_by_sympy() -> None:
+    """exp(x + 1/3) against 2 exp(x + 1/3): no simple point gives rational values, so the SymPy route shows them."""
+    from symderiv.engine.refute import showcase
+    calls: list[object] = []
+    original = showcase._witness
+
+    def spy(*args: Any) -> Any:
+        calls.append(args)
+        return original(*args)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(showcase, "_witness", spy)
+    try:
+        (r,) = check_text(_text({"e": (["exp(x + 1/3)", "2 * exp(x + 1/3)"],)}), "e.toml")
+    finally:
+        mp.undo()
+    cx = r.counterexample
+    assert r.diagnosis == "factor" and calls
+    assert cx.point == {"x": 0} and (cx.lhs_exact, cx.rhs_exact) == ("exp(1/3)", "2*exp(1/3)")
+    assert cx.difference == "1.3956124250860895"

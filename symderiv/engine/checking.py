@@ -18,7 +18,7 @@ from .spotcheck import compare, manypoints, numeric
 from .spotcheck.allinstances import AllInstances
 from ..settings import Settings
 from .refute.certify import PRECISIONS, Certifier, exact_point, random_points
-from .refute.graphdiagnosis import diagnose_pair
+from .refute.graphdiagnosis import GraphTests, diagnose_pair
 from .refute.showcase import exact_values
 from .building.evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
@@ -215,11 +215,11 @@ class _Context(ProofStage):
         first.diagnosed = True
         insts = [i for _, ii in plan for i in ii]
         values = self.certifier(first.k).values       # the pair's SymPy arrays, built once per instance
-        first.diagnosis, first.hint = diagnose_pair(self.program, self.nodes[first.k - 1], self.nodes[first.k],
-                                                    insts, used, self.prover, values)     # on the graph first
+        graph = GraphTests(self.program, self.nodes[first.k - 1], self.nodes[first.k], used)    # tried first
+        first.diagnosis, first.hint = diagnose_pair(graph, insts, self.prover, values)
         if first.refuted is not None and first.where is not None:
             first.refuted = exact_values(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
-                                         *first.where, first.refuted, certifier=self.certifier(first.k))
+                                         *first.where, first.refuted, certifier=self.certifier(first.k), graph=graph)
             if self.pieces:
                 first.refuted = with_region(self.program, self.nodes[first.k - 1], self.nodes[first.k], used,
                                             first.where[0], first.refuted, values)

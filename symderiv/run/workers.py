@@ -9,6 +9,7 @@ the order of the tasks, whatever order they finish in.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -23,6 +24,10 @@ from ..language.reading import Document
 from ..results import ClaimResult, Verdict
 
 MEMORY_LIMIT = 4 * 1024 ** 3
+# A worker builds graphs of many small objects that live until its claim ends: with the default
+# thresholds (700, 10, 10) the collector ran about a thousand times over derivations/ and took 14% of
+# the checking time; collections a tenth as often took 4%, for no visible change in memory.
+GC_THRESHOLDS = (10_000, 10, 10)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ def check_inline(task: Task) -> ClaimResult:
 def _serve(conn: Connection, memory: int | None) -> None:
     from ..engine.checking import check_claim   # already imported by the parent when the worker was forked
 
+    gc.freeze()                      # what the imports made lives as long as the worker: never scan it again
+    gc.set_threshold(*GC_THRESHOLDS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory:
         try:
@@ -132,6 +139,7 @@ def run_tasks(tasks: list[Task], jobs: int, on_result: Callable[[int, ClaimResul
     if not tasks:
         return results
     from ..engine import checking  # noqa: F401  (import SymPy once, before forking, so every worker starts warm)
+    gc.freeze()                    # and its objects out of every collection (and shared with the workers unchanged)
 
     ctx = _context()
     pool = [_Worker(ctx, memory) for _ in range(max(1, min(jobs, len(tasks))))]

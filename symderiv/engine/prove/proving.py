@@ -135,7 +135,7 @@ def zero_mask(program: Program, offsets: list[Fraction] | None = None, fixed: di
         primes = [exact.random_prime() for _ in range(trials)]
         try:
             values = exact.modular(program, primes, fixed=fixed)
-            targets = [[_mod(c, p) for p in primes] for c in offs]
+            targets = [[_mod(c, p) for p in primes] if c else [0] * len(primes) for c in offs]
         except ZeroDenominator:
             continue
         return [v == t for v, t in zip(values, targets)]

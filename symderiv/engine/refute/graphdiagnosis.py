@@ -52,13 +52,14 @@ class Undecided(Exception):
     """The graph cannot answer as the SymPy route would: that route diagnoses the pair."""
 
 
-class _Built:
+class GraphBuild:
     """Both steps on one graph at one instance, with the evaluator (for the terms and the hints)."""
 
     def __init__(self, program: Program, used: set[str], inst: Instance, a_node: Node, b_node: Node) -> None:
         B = DagBackend()
         self.g = B.g
         self.where: dict[dag.Node, bool] = {}       # each variable: is it declared positive
+        self.names: dict[dag.Node, tuple[str, tuple[int, int]]] = {}     # ...and the symbol entry it stands for
 
         def entry(name: str, decl: Any, shape: tuple[int, int], idx: tuple[int, int]) -> dag.Node:
             key = symbol_name(name, shape, idx, decl.kind)
@@ -66,6 +67,7 @@ class _Built:
                 B.g.positive_vars.add(key)
             v = B.g.var(key)
             self.where[v] = decl.kind in POSITIVE_KINDS
+            self.names[v] = (name, idx)
             return v
         env = array_env(program, used, inst, B, entry)
         self.ev: Evaluator = DagEvaluator(B, program, env, inst)
@@ -143,14 +145,14 @@ class GraphTests:
 
     def __init__(self, program: Program, a_node: Node, b_node: Node, used: set[str]) -> None:
         self.program, self.a_node, self.b_node, self.used = program, a_node, b_node, used
-        self.built: dict[int, tuple[Instance, _Built | None]] = {}
-        self.graphs: dict[int, _Built] = {}
+        self.built: dict[int, tuple[Instance, GraphBuild | None]] = {}
+        self.graphs: dict[int, GraphBuild] = {}
 
-    def build(self, inst: Instance) -> _Built | None:
+    def build(self, inst: Instance) -> GraphBuild | None:
         hit = self.built.get(id(inst))
         if hit is None or hit[0] is not inst:           # keyed by identity; the instance is kept, so ids stay unique
             try:
-                got: _Built | None = _Built(self.program, self.used, inst, self.a_node, self.b_node)
+                got: GraphBuild | None = GraphBuild(self.program, self.used, inst, self.a_node, self.b_node)
             except OutOfTime:
                 raise
             except Exception:       # noqa: BLE001 - anything the graph cannot build, the SymPy route builds
@@ -174,7 +176,7 @@ class GraphTests:
         return f"hint: {built.ev.hints[0]}" if built.ev.hints else None
 
     # ------------------------------------------------------------ the tests
-    def _owner(self, nodes: list[dag.Node]) -> _Built:
+    def _owner(self, nodes: list[dag.Node]) -> GraphBuild:
         built = self.graphs.get(id(nodes[0].g)) if nodes else None
         if built is None:
             raise Undecided("nodes of no known build")
@@ -186,7 +188,7 @@ class GraphTests:
             raise Undecided("an entry that is not a graph node")
         return nodes
 
-    def _certified(self, built: _Built, nodes: list[dag.Node], points: range) -> bool:
+    def _certified(self, built: GraphBuild, nodes: list[dag.Node], points: range) -> bool:
         """Is some node's enclosure free of 0 at one of these points (so it is not the zero function)?"""
         for k in points:
             for n in nodes:
@@ -217,7 +219,7 @@ class GraphTests:
     def all_zero(self, arr: np.ndarray) -> bool:
         return self._zero(self._nodes(arr))
 
-    def _varies(self, built: _Built, r: dag.Node) -> bool:
+    def _varies(self, built: GraphBuild, r: dag.Node) -> bool:
         """Is ``r`` certainly not constant: two points whose enclosures of it are disjoint?"""
         seen = [v for v in (built.ball(r, k) for k in range(POINTS)) if v is not None]
         return any(not x.overlaps(y) for i, x in enumerate(seen) for y in seen[i + 1:])
@@ -296,10 +298,10 @@ class GraphTests:
         return False
 
 
-def diagnose_pair(program: Program, a_node: Node, b_node: Node, insts: list[Instance], used: set[str],
-                  prover: Prover, values: StepValues) -> tuple[tuple[str | None, str | None], str | None]:
+def diagnose_pair(graph: GraphTests, insts: list[Instance], prover: Prover, values: StepValues
+                  ) -> tuple[tuple[str | None, str | None], str | None]:
     """(diagnosis, hint) for a refuted pair: on the graph when it can answer, else on SymPy arrays."""
-    graph = GraphTests(program, a_node, b_node, used)
+    program, a_node, b_node, used = graph.program, graph.a_node, graph.b_node, graph.used
     try:
         found = classify(graph, a_node, b_node, insts)
     except OutOfTime:

@@ -25,9 +25,11 @@ from ...language.reading import POSITIVE_KINDS, REAL_KINDS
 from ..prove.proving import OutOfTime, Unsupported, budget
 from ...results import Counterexample
 from ..building.stepvalues import StepValues
+from .graphwitness import UNKNOWN, first_difference
 
 if TYPE_CHECKING:
     from .certify import Certifier
+    from .graphdiagnosis import GraphTests, GraphBuild
 
 
 WITNESS_SECONDS = 10.0     # a safety net only: MAX_CANDIDATES bounds the search, so reports are reproducible
@@ -39,7 +41,7 @@ MAX_SEARCH_NODES = 2_000   # steps larger than this (as trees) keep the numeric 
 
 def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance | None,
                  point: Point | None, cex: Counterexample, limit: int = 200,
-                 certifier: "Certifier | None" = None) -> Counterexample:
+                 certifier: "Certifier | None" = None, graph: "GraphTests | None" = None) -> Counterexample:
     """The counterexample at the simplest point where the two steps provably differ, with exact values.
 
     Simple points are tried first (zeros, ones, 1 2 3 ..., alternating signs, ...;
@@ -51,7 +53,8 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
     there, away from kinks and poles; a point whose values are both rational
     (checkable by hand) wins at once.  Values are shown simplified when SymPy manages that
     quickly.  Without any such point, ``cex`` is returned unchanged.  The steps' SymPy
-    arrays are the ``certifier``'s (built once per instance for the pair).
+    arrays are the ``certifier``'s (built once per instance for the pair); at a point where
+    every value is rational, the values come from ``graph``'s build instead (``graphwitness``).
     """
     if inst is None or cex.lhs_shape is not None:
         return cex
@@ -66,13 +69,16 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
         candidates = _candidates(program, used, inst, point)
         if _tree_size(list(a.flat) + list(b.flat), MAX_SEARCH_NODES) >= MAX_SEARCH_NODES:
             candidates = []
+        built = graph.build(inst) if graph is not None and candidates else None
         for cand in candidates:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
             try:
                 with budget(left):
-                    w = _witness(a, b, syms, cand)
+                    w = _graph_witness(built, syms, cand) if built is not None else UNKNOWN
+                    if w is UNKNOWN:
+                        w = _witness(a, b, syms, cand)
             except OutOfTime:
                 break
             if w is not None and (best is None or w.score < best.score):
@@ -222,6 +228,20 @@ def _witness(a: np.ndarray, b: np.ndarray, syms: dict[Any, tuple[str, tuple[int,
         size = len(str(lhs)) + len(str(rhs))
         return _Witness(cand, (int(idx[0]), int(idx[1])), lhs, rhs, gap, rational, (0 if rational else 1, size, 0))
     return None
+
+
+def _graph_witness(built: "GraphBuild", syms: dict[Any, tuple[str, tuple[int, int]]], cand: dict[str, np.ndarray]
+                   ) -> Any:
+    """``_witness`` from the graph's exact rational values; ``UNKNOWN`` when they are not all rational."""
+    if any(name not in cand for name, _ in syms.values()):
+        return None
+    found = first_difference(built.a, built.b, built.names, cand)
+    if found is None or found is UNKNOWN:
+        return found
+    entry, x, y = found
+    lhs, rhs = sp.Rational(x.numerator, x.denominator), sp.Rational(y.numerator, y.denominator)
+    size = len(str(lhs)) + len(str(rhs))
+    return _Witness(cand, entry, lhs, rhs, rhs - lhs, True, (0, size, 0))
 
 
 def _substitution(syms: dict[Any, tuple[str, tuple[int, int]]], value: Any) -> dict[Any, Any]:
