@@ -43,8 +43,13 @@ def check_inline(task: Task) -> ClaimResult:
 
     start = time.monotonic()
     last: ClaimResult | None = None
-    for last in check_claim(task.doc, task.index, task.settings):
-        pass
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)        # as in a worker, for this claim only
+    try:
+        for last in check_claim(task.doc, task.index, task.settings):
+            pass
+    finally:
+        gc.set_threshold(*thresholds)
     assert last is not None
     return last.finish(strict=task.settings.strict, seconds=time.monotonic() - start)
 
