@@ -104,12 +104,34 @@ def stacked_values(program: Program, nodes: list[Node], lanes: Lanes, points: li
 
 def _evaluator(program: Program, inst: Instance, points: list[numeric.Point], lanes: Lanes | None = None
                ) -> "PointsEvaluator":
+    backend = BatchBackend(lanes if lanes is not None and lanes.varying else None)
+    backend.points = len(points)
+    return PointsEvaluator(backend, program, stacked_env(program, points), inst)
+
+
+KEPT_ENVS = 64        # stacked environments kept with a program
+
+
+def stacked_env(program: Program, points: list[numeric.Point]) -> dict[str, np.ndarray]:
+    """Each symbol's values at the points, stacked on a leading axis (2-D when every point has the same
+    array).  The claims of a file share their points (``numeric.sample_points`` keeps them with the
+    program), so the stacked arrays are kept too, read-only, keyed by the points themselves."""
+    cache: dict[tuple[int, ...], tuple[list[numeric.Point], dict[str, np.ndarray]]] = \
+        program.__dict__.setdefault("_stacked_envs", {})
+    key = tuple(map(id, points))
+    hit = cache.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], points)):
+        return hit[1]
     first = points[0].values
     env = {name: (a if all(p.values[name] is a for p in points) else np.stack([p.values[name] for p in points]))
            for name, a in first.items()}
-    backend = BatchBackend(lanes if lanes is not None and lanes.varying else None)
-    backend.points = len(points)
-    return PointsEvaluator(backend, program, env, inst)
+    if all(not a.flags.writeable for p in points for a in p.values.values()):     # points kept for other claims
+        for a in env.values():
+            a.setflags(write=False)
+        if len(cache) >= KEPT_ENVS:
+            cache.clear()
+        cache[key] = (list(points), env)          # the points kept alive with it, so their ids stay theirs
+    return env
 
 
 class PointsEvaluator(BatchEvaluator):
