@@ -4,6 +4,7 @@ points and values of evaluating it alone; what cannot be evaluated so is evaluat
 errors raised where they were raised before."""
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -110,3 +111,35 @@ def test_simple_points_are_shared_between_instances_and_cannot_be_written() -> N
     assert pa[0].values["U"].tolist() == [[1.0, -0.5], [2.0, -1.0]]  # the first simple values, in name order
     assert pa[0].values["v"].tolist() == [[0.5], [-2.0]]
     assert not np.array_equal(pa[2].values["v"], pb[2].values["v"])     # random points differ per instance
+
+
+def test_the_random_points_of_an_instance_drawn_at_once_are_those_drawn_one_after_the_other() -> None:
+    """Points 2..19 in one call (every magnitude class: p % 5 == 4 near 0, p % 3 == 2 up to 20), as
+    ``spread_point`` draws them in turn; a word numpy would reject takes the word-by-word way."""
+    spec = (("A", (2, 2), False), ("c", (1, 1), True), ("b", (3, 1), False))
+    ps = tuple(range(2, 20))
+    for seed in range(10):
+        one, many = np.random.default_rng([seed, 4]), np.random.default_rng([seed, 4])
+        ref = [drawing.spread_point(one, spec, p) for p in ps]
+        got = drawing.spread_points(many, spec, ps)
+        for r, g in zip(ref, got):
+            assert list(r) == list(g)
+            for name in r:
+                assert g[name][0].tolist() == r[name][0].tolist() and np.array_equal(g[name][1], r[name][1])
+        assert one.integers(0, 1 << 30) == many.integers(0, 1 << 30)
+
+    class Words:
+        def __init__(self, words: list[int]) -> None:
+            self.words = words
+
+        def integers(self, lo: int, hi: int, size: int, dtype: Any) -> np.ndarray:
+            out, self.words = self.words[:size], self.words[size:]
+            return np.array(out, dtype=np.uint32)
+
+    # a positive scalar at p = 2 (n = 320) and p = 3 (n = 192): the word 0 is rejected for 320 (its low
+    # half 0 is below (2**32 - 320) % 320 = 256), so 2**31 + 1 gives 1 + 160; then 2**31 + 5, drawn again
+    # as numpy does, gives 1 + 96
+    words = Words([0, (1 << 31) + 1, (1 << 31) + 5, 7])
+    got = drawing.spread_points(words, (("c", (1, 1), True),), (2, 3))   # type: ignore[arg-type]
+    assert [g["c"][0].tolist() for g in got] == [[[Fraction(161, 16)]], [[Fraction(97, 64)]]]
+    assert [g["c"][1].tolist() for g in got] == [[[161 / 16]], [[97 / 64]]] and words.words == [7]

@@ -92,6 +92,67 @@ def spread_point(rng: np.random.Generator, spec: Spec, p: int) -> dict[str, tupl
     return {name: _spread_words(words, shape, positive, p) for name, shape, positive in spec}
 
 
+class _Layout:
+    """Where each entry's integers sit in the stream of words of several points (``spread_points``)."""
+
+    def __init__(self, spec: Spec, ps: tuple[int, ...]) -> None:
+        n: list[int] = []
+        at_a: list[int] = []
+        at_b: list[int] = []          # the power of ten's word, or -1
+        at_sign: list[int] = []       # the sign's word, or -1
+        denominator: list[int] = []
+        self.parts: list[tuple[int, str, tuple[int, int], int, int]] = []    # (point's place, name, shape, start, end)
+        for j, p in enumerate(ps):
+            for name, shape, positive in spec:
+                start = len(at_a)
+                ns = _bounds(positive, p)
+                for _ in range(shape[0] * shape[1]):
+                    base = len(n)
+                    n.extend(ns)
+                    at_a.append(base)
+                    at_b.append(base + 1 if p % 5 == 4 else -1)
+                    at_sign.append(base + len(ns) - 1 if not positive else -1)
+                    denominator.append(0 if p % 5 == 4 else 16 if p % 3 == 2 else 64)
+                self.parts.append((j, name, shape, start, len(at_a)))
+        self.words = len(n)
+        self.n = np.array(n, dtype=np.uint64)
+        self.limits = (np.uint64(1 << 32) - self.n) % self.n
+        self.at_a = np.array(at_a, dtype=np.intp)
+        self.at_b, self.has_b = np.maximum(np.array(at_b, dtype=np.intp), 0), np.array(at_b) >= 0
+        self.at_sign, self.has_sign = np.maximum(np.array(at_sign, dtype=np.intp), 0), np.array(at_sign) >= 0
+        self.denominator = np.array(denominator, dtype=np.int64)
+
+
+_LAYOUTS: dict[tuple[Spec, tuple[int, ...]], _Layout] = {}
+
+
+def spread_points(rng: np.random.Generator, spec: Spec, ps: tuple[int, ...]
+                  ) -> list[dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """``spread_point`` for the points ``ps`` in turn (their words are one stream), mapped all at once
+    with numpy; a word numpy would reject sends them to ``spread_point`` one after the other."""
+    layout = _LAYOUTS.get((spec, ps))
+    if layout is None:
+        if len(_LAYOUTS) > 256:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[(spec, ps)] = _Layout(spec, ps)
+    raw = rng.integers(0, 1 << 32, size=layout.words, dtype=np.uint32)
+    m = raw.astype(np.uint64) * layout.n
+    if bool(np.any((m & np.uint64(0xFFFFFFFF)) < layout.limits)):
+        words = _Words(rng, raw.tolist())
+        return [{name: _spread_words(words, shape, positive, p) for name, shape, positive in spec} for p in ps]
+    r = (m >> np.uint64(32)).astype(np.int64)
+    a = 1 + r[layout.at_a]
+    a = np.where(layout.has_sign & (r[layout.at_sign] == 1), -a, a)
+    b = np.where(layout.has_b, np.where(r[layout.at_b] == 1, 1000, 100), layout.denominator)   # 10^(2 + 0 or 1)
+    floats = a / b                          # correctly rounded, as float(Fraction(a, b))
+    get = _FRACTIONS.get
+    exact = [get(ab) or _fraction(*ab) for ab in zip(a.tolist(), b.tolist())]
+    out: list[dict[str, tuple[np.ndarray, np.ndarray]]] = [{} for _ in ps]
+    for j, name, shape, start, end in layout.parts:
+        out[j][name] = (_objects(exact[start:end], shape), floats[start:end].reshape(shape))
+    return out
+
+
 def _spread_words(words: "_Words", shape: tuple[int, int], positive: bool, p: int) -> tuple[np.ndarray, np.ndarray]:
     exact, floats = [], []
     for _ in range(shape[0] * shape[1]):

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import finitediff
 from .drawing import (SIMPLE_ORDER, Spec, _fraction, _objects, _spread_one_by_one, _Words,  # noqa: F401
-                      simple_arrays, spread, spread_point)
+                      simple_arrays, spread, spread_point, spread_points)
 from ..building.evaluate import Evaluator, Instance, Program, depends_on, shape_of
 from ...language.parsing import Call, Name, Node
 from ...language.piecewise import NAMES as PIECEWISE
@@ -197,7 +197,7 @@ def sample_points(program: Program, used: set[str], inst: Instance, count: int, 
     if len(cache.get(key, ())) < count:
         if len(cache) > 512:
             cache.clear()
-        cache[key] = [_frozen(p) for p in _draw_points(program, used, inst, count, seed)]
+        cache[key] = [_frozen(p) for p in _draw_points(program, used, inst, count, seed, bulk=True)]
     yield from cache[key][:count]
 
 
@@ -209,25 +209,28 @@ def _frozen(point: Point) -> Point:
     return point
 
 
-def _draw_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> Iterator[Point]:
+def _draw_points(program: Program, used: set[str], inst: Instance, count: int, seed: int, bulk: bool = False
+                 ) -> Iterator[Point]:
+    """The points one after the other; ``bulk``: the random ones drawn all at once (few entries in all)."""
     from ..building.arrays import onehot_rows
 
     spec: Spec = tuple((n, shape_of(program.symbols[n], inst.sizes), program.symbols[n].kind in POSITIVE_KINDS)
                        for n in sorted(used) if program.symbols[n].kind in REAL_KINDS)
     fixed = {n: onehot_rows(NUMERIC, shape_of(program.symbols[n], inst.sizes), inst.indices[n])
              for n in sorted(used) if program.symbols[n].kind == "onehot_rows"}
-    rng = None
-    for p in range(count):
-        if p < SIMPLE_PATTERNS:                     # the same arrays at every instance: made once, shared
-            floats, fractions = simple_arrays(spec, p)
-            yield Point({**fixed, **floats}, dict(fractions))
-            continue
-        if rng is None:
-            # crc32, not hash(): str hashes are salted per process, and a report must not change between runs
-            key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[zlib.crc32(str(v).encode()) for v in inst.indices.values()]]
-            rng = np.random.default_rng(key)
-        drawn = spread_point(rng, spec, p)
-        yield Point({**fixed, **{name: v for name, (_, v) in drawn.items()}}, {name: fr for name, (fr, _) in drawn.items()})
+    for p in range(min(count, SIMPLE_PATTERNS)):    # the same arrays at every instance: made once, shared
+        floats, fractions = simple_arrays(spec, p)
+        yield Point({**fixed, **floats}, dict(fractions))
+    if count <= SIMPLE_PATTERNS:
+        return
+    # crc32, not hash(): str hashes are salted per process, and a report must not change between runs
+    key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[zlib.crc32(str(v).encode()) for v in inst.indices.values()]]
+    rng = np.random.default_rng(key)
+    drawn = (spread_points(rng, spec, tuple(range(SIMPLE_PATTERNS, count))) if bulk
+             else (spread_point(rng, spec, p) for p in range(SIMPLE_PATTERNS, count)))
+    for arrays in drawn:
+        yield Point({**fixed, **{name: v for name, (_, v) in arrays.items()}},
+                    {name: fr for name, (fr, _) in arrays.items()})
 
 
 def evaluate(program: Program, node: Node, inst: Instance, point: Point,
