@@ -44,3 +44,23 @@ def test_a_failed_step_or_a_shape_mismatch_is_decided_point_by_point(odd: Any) -
     assert got[1] == (compare.SKIP if odd is None else compare.SHAPE)
     assert got == _by_point(rows, 1)
     assert numeric.first_difference(rows[0][0], rows[0][1], 1e-6, 1e-9) is None
+
+
+def test_points_of_one_batch_are_compared_once_for_the_whole_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The instances evaluated together share one batch: each instance's outcomes are read from one
+    comparison over all the batch's points, and are those of comparing point by point."""
+    A = np.stack([a for a, _ in POINTS])
+    B = np.stack([b for _, b in POINTS])
+    batch = compare.Batch([A, B, np.zeros((1, 2))], len(POINTS))   # the last: the same at every point
+    rows = [compare.Row([A[i], B[i], np.zeros((1, 2))], batch, i) for i in range(len(POINTS))]
+    calls = []
+    real = compare._stacked
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[2])
+        return real(*args)
+    monkeypatch.setattr(compare, "_stacked", counted)
+    first, second = rows[:2], rows[2:]          # two instances of the batch
+    got = compare.outcomes(first, 1, 1e-6, 1e-9) + compare.outcomes(second, 1, 1e-6, 1e-9)
+    assert got == _by_point([list(r) for r in rows], 1) and calls == [len(POINTS)]
+    assert compare.outcomes(second, 2, 1e-6, 1e-9) == [compare.SHAPE] * 4        # 2 x 1 against 1 x 2

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from . import manypoints, numeric
+from . import compare, manypoints, numeric
 from .lanes import Lanes
 from ..building.evaluate import Instance, Program, instances
 from ...language.functions import ShapeError
@@ -30,6 +30,7 @@ from ...language.parsing import Node
 MAX_POINTS = 512          # points of several instances evaluated together (their values: manypoints.STACK_ENTRIES)
 
 Values = list[np.ndarray | None]
+Ready = tuple[int, list[numeric.Point], compare.Batch, int]     # count, the points, their group's batch, where
 
 
 def _key(inst: Instance) -> tuple[Any, ...]:
@@ -42,7 +43,7 @@ class AllInstances:
     def __init__(self, program: Program, nodes: list[Node], used: set[str], seed: int) -> None:
         self.program, self.nodes, self.used, self.seed = program, nodes, used, seed
         self._plans: dict[tuple[Any, ...], tuple[list[Instance], dict[tuple[Any, ...], int]]] = {}
-        self._ready: dict[tuple[Any, ...], tuple[int, list[numeric.Point], Values]] = {}
+        self._ready: dict[tuple[Any, ...], Ready] = {}
 
     def evaluated(self, inst: Instance, count: int, located: Callable[[int, Exception], Exception]
                   ) -> Iterator[tuple[numeric.Point, Values]]:
@@ -58,7 +59,8 @@ class AllInstances:
             points = numeric.sample_points(self.program, self.used, inst, count, self.seed)
             yield from manypoints.evaluated(self.program, self.nodes, inst, points, located)
             return
-        _, points, values = ready
+        _, points, batch, start = ready
+        values = batch.values
         missing = [k for k, v in enumerate(values) if v is None]
         rows: list[Values] = [[] for _ in points]
         if missing:         # those steps one instance at a time, as before (errors raised as before)
@@ -67,9 +69,10 @@ class AllInstances:
                                                            lambda j, e: located(missing[j], e))]
         for i, point in enumerate(points):
             row = iter(rows[i])
-            yield point, [next(row) if v is None else (v[i] if v.ndim == 3 else v) for v in values]
+            yield point, compare.Row([next(row) if v is None else (v[start + i] if v.ndim == 3 else v)
+                                      for v in values], batch, start + i)
 
-    def _prefetch(self, inst: Instance, count: int) -> tuple[int, list[numeric.Point], Values] | None:
+    def _prefetch(self, inst: Instance, count: int) -> Ready | None:
         """When ``inst`` starts a group of its size assignment's instances (the first, or the first after a
         full group): evaluate it together with the instances that follow it, keep theirs for later and
         return its own.  None: evaluate it alone."""
@@ -94,12 +97,12 @@ class AllInstances:
         points = [own] + [list(numeric.sample_points(self.program, self.used, i, count, self.seed))
                           for i in group[1:]]
         lanes = Lanes(self.program, group, [g for g, ps in enumerate(points) for _ in ps])
-        values = manypoints.stacked_values(self.program, self.nodes, lanes, [p for ps in points for p in ps])
-        parts: list[tuple[int, list[numeric.Point], Values]] = []
+        flat = [p for ps in points for p in ps]
+        batch = compare.Batch(manypoints.stacked_values(self.program, self.nodes, lanes, flat), len(flat))
+        parts: list[Ready] = []
         start = 0
         for ps in points:
-            parts.append((count, ps, [None if v is None else (v[start:start + len(ps)] if v.ndim == 3 else v)
-                                      for v in values]))
+            parts.append((count, ps, batch, start))
             start += len(ps)
         for i, part in zip(group[1:], parts[1:]):
             self._ready[_key(i)] = part

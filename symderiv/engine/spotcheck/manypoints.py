@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from . import finitediff, numeric
+from . import compare, finitediff, numeric
 from ..building.evaluate import Instance, Program
 from ..building.instances import MAX_ENTRIES
 from .finitediff import FALLBACK, BatchBackend, BatchEvaluator, Unbatchable
@@ -64,6 +64,7 @@ def step_values(program: Program, nodes: list[Node], inst: Instance, points: lis
     out: list[list[np.ndarray | None]] = [[] for _ in points]
     single: list[Any] = [None] * len(points)
     batch = _evaluator(program, inst, points) if len(points) > 1 else None
+    stacked: list[np.ndarray | None] = []
     for k, node in enumerate(nodes):
         if batch is not None:
             try:
@@ -71,9 +72,11 @@ def step_values(program: Program, nodes: list[Node], inst: Instance, points: lis
                     v = np.asarray(batch.value(node), dtype=float)
                 for i in range(len(points)):
                     out[i].append(v[i] if v.ndim == 3 else v)
+                stacked.append(v)
                 continue
             except FALLBACK:
                 pass
+        stacked.append(None)
         for i, point in enumerate(points):         # one point at a time, as numeric.evaluate
             if single[i] is None:
                 single[i] = numeric.evaluator(program, inst, point)
@@ -83,7 +86,8 @@ def step_values(program: Program, nodes: list[Node], inst: Instance, points: lis
                 raise located(k, e) from None
             except (ArithmeticError, ValueError):
                 out[i].append(None)
-    return out
+    together = compare.Batch(stacked, len(points))
+    return [compare.Row(row, together, i) for i, row in enumerate(out)]
 
 
 def stacked_values(program: Program, nodes: list[Node], lanes: Lanes, points: list[numeric.Point]
