@@ -145,3 +145,18 @@ def test_a_scalar_compares_as_the_arrays_do(a: float, b: float) -> None:
         bad = np.abs(x - y) > 1e-9 + 1e-6 * np.maximum(np.abs(x), np.abs(y))
         assert numeric.first_difference(x, y, 1e-6, 1e-9) == ((0, 0) if bad.any() else None)
     assert numeric.finite(x, y) and not numeric.finite(x, np.array([[np.inf]])) and not numeric.finite(np.array([[np.nan]]))
+
+
+def test_a_finite_difference_batch_holds_only_what_f_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """grad(J, z) with J = sum(softmax(z) * y) + sum(relu(W - 1/3) * W): the perturbed batch holds z (a define,
+    pinned), y and W (and x, through z's definition), not v or s, which every perturbation would otherwise copy."""
+    seen = []
+    real = finitediff.BatchEvaluator.__init__
+
+    def init(self: Any, backend: Any, program: Any, env: dict[str, Any], *args: Any) -> None:
+        if backend.tile > 1:         # a finite difference's batch at many points (not the reference's)
+            seen.append(set(env))
+        real(self, backend, program, env, *args)
+    monkeypatch.setattr(finitediff.BatchEvaluator, "__init__", init)
+    _compare(["grad(J, z)"], _points(), monkeypatch)
+    assert seen == [{"W", "x", "y", "z"}]

@@ -111,6 +111,16 @@ def crossed_kinks(log: list[tuple[np.ndarray, bool]], evaluations: int, position
     return kink
 
 
+def reads(program: Program, f: Node) -> frozenset[str]:
+    """The symbols and defines f reads, through its defines (what a batch evaluating f needs)."""
+    cache: dict[int, tuple[Node, frozenset[str]]] = program.__dict__.setdefault("_reads", {})
+    hit = cache.get(id(f))
+    if hit is None or hit[0] is not f:
+        hit = (f, frozenset(n.name for n in program.walk([f]) if isinstance(n, Name)))
+        cache[id(f)] = hit
+    return hit[1]
+
+
 def has_calculus(program: Program, f: Node) -> bool:
     cache: dict[int, tuple[Node, bool]] = program.__dict__.setdefault("_has_calculus", {})
     hit = cache.get(id(f))

@@ -207,11 +207,12 @@ def _chunk(step: float, ts: tuple[float, ...], ev: PointsEvaluator, f: Node, var
     def tiled(v: np.ndarray) -> np.ndarray:          # a value per point, the same for every perturbation
         return v if v.ndim == 2 else np.broadcast_to(v, (E * K,) + v.shape).reshape((E * K * P,) + v.shape[1:])
 
-    env = {name: tiled(v) for name, v in ev.env.items()}
+    needed = finitediff.reads(ev.program, f)          # only what f reads is repeated for every perturbation
+    env = {name: tiled(v) for name, v in ev.env.items() if name in needed}
     env[var] = moved.reshape((E * K * P,) + base.shape[1:])
     backend = BatchBackend(ev.B.lanes, E * K)
     batch = BatchEvaluator(backend, ev.program, env, ev.inst, ev.fixed)
-    batch.memo.update({name: tiled(v) for name, v in kept.items()})
+    batch.memo.update({name: tiled(v) for name, v in kept.items() if name in needed})
     with np.errstate(all="ignore"):
         value = batch.value(f)
     shape = value.shape[-2:]
