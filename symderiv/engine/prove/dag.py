@@ -33,7 +33,7 @@ MAX_EXP_POWER = 64                     # exp(k u) = exp(u)^k only for |k| up to 
 
 class Node:
     """One distinct expression of a ``Graph``: ``op``, ``args`` (nodes; an int exponent for POW) and
-    ``data`` (a Fraction for CONST, a name for VAR).  Arithmetic builds new nodes of the same graph."""
+    ``data`` (for CONST an int, or a Fraction when it is not an integer; a name for VAR).  Arithmetic builds new nodes of the same graph."""
 
     __slots__ = ("g", "op", "args", "data", "real", "pole", "positive", "kids", "serial")
 
@@ -128,15 +128,15 @@ class Graph:
         """The constant node of an int or Fraction; its ``data`` is an int when the value is an integer
         (exact either way, and int arithmetic is much cheaper than Fraction's), else a Fraction."""
         t = type(value)
-        if t is Node:
-            return value
-        if t is Fraction:
-            if value.denominator == 1:
-                value = value.numerator
-        elif t is not int:
-            if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+        if t is not int:
+            if t is Node:
+                return value
+            if t is Fraction:
+                value = value.numerator if value.denominator == 1 else value
+            elif isinstance(value, int) and not isinstance(value, bool):
+                value = int(value)
+            else:
                 raise Unsupported(f"not an exact number: {value!r}")
-            value = int(value) if isinstance(value, int) else Fraction(value)
         n = self.consts.get(value)
         if n is None:
             n = self.consts[value] = Node(self, CONST, (), value, True, False, value > 0)

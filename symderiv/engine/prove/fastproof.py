@@ -207,10 +207,12 @@ class _Build:
                     fixed[pos] = int(chosen == value if isinstance(value, int) else chosen[value[0]] == value[1])
         out = set(self.candidates)
         if self.code is not None:
-            if fixed is not None and self.trials is None:
-                self.trials = SharedTrials(self.code, set(fixed))     # one draw for the size's instances
-            mask = self.trials.mask(fixed) if fixed is not None and self.trials is not None else \
-                zero_mask(self.code, fixed=fixed)
+            if fixed is None:
+                mask = zero_mask(self.code)
+            else:
+                if self.trials is None:
+                    self.trials = SharedTrials(self.code, set(fixed))     # one draw for the size's instances
+                mask = self.trials.mask(fixed)
             for k, zero in zip(self.owner, mask):
                 if not zero:
                     out.discard(k)
