@@ -6,8 +6,11 @@ stacked on a leading axis (one-hot label rows, the same at every point, stay 2-D
 the tree is walked once (``finitediff.BatchEvaluator``).  A derivative inside a step
 is a central finite difference at every point at once: its perturbations are a second
 batch, offset x position x point (``_differences``), with the per-position steps,
-formulas and kink rule of ``numeric.partial``, per point.  So the values are those of
-one evaluation per point.
+formulas and kink rule of ``numeric.partial``, per point (a point's own positions when
+an index symbol differs between the stacked instances, ``allinstances``); only what f
+reads is repeated for every perturbation.  So the values are those of one evaluation
+per point.  Each point's row of values remembers the batch it came from
+(``compare.Row``), so a pair is compared at all the batch's points at once.
 
 What cannot be batched (a derivative inside a derivative's f, a shape error, an
 arithmetic or domain error at some point) is evaluated point by point as before, so
