@@ -143,3 +143,25 @@ def test_the_random_points_of_an_instance_drawn_at_once_are_those_drawn_one_afte
     got = drawing.spread_points(words, (("c", (1, 1), True),), (2, 3))   # type: ignore[arg-type]
     assert [g["c"][0].tolist() for g in got] == [[[Fraction(161, 16)]], [[Fraction(97, 64)]]]
     assert [g["c"][1].tolist() for g in got] == [[[161 / 16]], [[97 / 64]]] and words.words == [7]
+
+
+def test_a_slice_whose_length_depends_on_the_index_is_evaluated_instance_by_instance() -> None:
+    """sum(v[0:j + 1]) selects j + 1 entries: it cannot share a batch, so each instance evaluates it alone
+    (with the values of evaluating that instance alone), while the other step is still shared."""
+    program = _program()
+    nodes = [program.parse_step(t) for t in ("sum(v[0:j + 1]) * s", "s * sum(v[0:j + 1])", "v[j] * s")]
+    used = program.names_used(nodes)
+    spot = allinstances.AllInstances(program, nodes, used, 5)
+    insts = instances(used, program, {"n": 3})
+    shared = []
+    real = manypoints.stacked_values
+
+    def seen(*args: Any) -> Any:
+        out = real(*args)
+        shared.append([v is not None for v in out])
+        return out
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(manypoints, "stacked_values", seen)
+        for inst in insts:
+            _same(list(spot.evaluated(inst, 4, lambda k, e: AssertionError(k, e))), _alone(program, nodes, inst, 4))
+    assert shared == [[False, False, True]]
