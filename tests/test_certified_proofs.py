@@ -278,6 +278,16 @@ def test_the_text_report_states_the_sizes() -> None:
     assert "proved at n = 2, 3, 4, 5" in buf.getvalue()
 
 
+def test_larger_sizes_a_step_does_not_fit_are_not_listed() -> None:
+    """x[3 - n] is an entry at n = 2 and 3 only: the proof's build at n = 4 fails, so the proof covers 2 and 3
+    and no larger size is claimed (the numeric check is not needed to see it)."""
+    text = ('[symbols]\nn = "dim"\nx = "vector(n)"\n[[claim]]\nname = "c"\n'
+            'lhs = "x[3 - n] * 2"\nrhs = "x[3 - n] + x[3 - n]"\n')
+    r = check_text(text, "t.toml")[0]
+    assert r.verdict.value == "proved", r.message
+    assert r.proved_sizes == ({"n": 2}, {"n": 3}) and r.numeric_sizes == ()
+
+
 def test_a_numeric_claim_says_where_it_was_checked() -> None:
     r = one(claim("sqrt(x**2 + 2*x + 1)", "abs(x + 1)"))      # no dims: the one (empty) size assignment
     assert r.verdict.value == "numeric" and r.proved_sizes == () and r.numeric_sizes == ({},)

@@ -196,7 +196,8 @@ class _Context(ProofStage):
                 p.undecided = None       # the proof at the instantiated sizes stands; these sizes are numeric only
             spot = failed + unproved
             before = [p.samples for p in spot]
-            self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2, together=False)
+            if spot:     # a step that does not fit these sizes was already an error of the proof's build
+                self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2, together=False)
         except ClaimError:
             return False
         note_checked(spot, before, sizes)
