@@ -260,3 +260,34 @@ def test_logs_of_positive_factors_split_on_the_graph(a: str, b: str, holds: bool
 ])
 def test_a_root_times_itself_is_its_argument_on_the_graph(a: str, b: str, holds: bool) -> None:
     assert graph_proves(a, b) is holds
+
+
+def _word2vec_program(d: int, wrong: bool = False) -> tuple[bool, int]:
+    """(proved, total arguments of the compiled program's sums and products) for word2vec's dJ/dv_c at
+    (d, W = 3) on the graph alone."""
+    from symderiv.engine.prove import exact, fastproof
+
+    text = ('[symbols]\nd = "dim"\nW = "dim"\nU = "matrix(d, W)"\nv = "vector(d)"\n[[claim]]\nname = "c"\n'
+            f'lhs = "grad(-log(softmax(U.T @ v)[0]), v)"\nrhs = "U @ (softmax(U.T @ v) - onehot({int(wrong)}, W))"\n')
+    doc = read_text(text, "t.toml")
+    program = Program.build(doc)
+    nodes = [program.parse_step(s) for s in doc.claims[0].steps]
+    used = program.names_used(nodes)
+    (inst,) = instances(used, program, {"d": d, "W": 3})
+    build = fastproof._Build(program, nodes, used, inst, [1], False)
+    assert build.code is not None
+    arity = sum(len(arg) for op, arg in build.code.code if op in (exact._ADD, exact._MUL))
+    return build.proved(inst) == {1}, arity
+
+
+def test_large_products_enter_other_products_whole_and_proofs_still_hold() -> None:
+    """softmax's y_w is a product of d pieces; U[j, w] * y_w for every j copied it d times (d^2 W arguments in
+    all). Past FLATTEN_MAX factors it is one factor: the program grows like the entries, and the proof and
+    the near miss are decided as before."""
+    from symderiv.engine.prove import dag
+
+    small, large = dag.FLATTEN_MAX, 2 * dag.FLATTEN_MAX + 4
+    assert _word2vec_program(small)[0] and _word2vec_program(large)[0]
+    assert not _word2vec_program(large, wrong=True)[0]
+    a, b = _word2vec_program(large)[1], _word2vec_program(2 * large)[1]
+    assert b < 2.5 * a, (a, b)          # doubling d doubles the entries of U; with copies it was nearly 4x

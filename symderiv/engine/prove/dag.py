@@ -29,6 +29,11 @@ from .exact import Unsupported
 CONST, VAR, ADD, MUL, POW, EXP, LOG, SQRT = range(8)
 ATOMS = (VAR, EXP, LOG, SQRT)          # the program's inputs
 MAX_EXP_POWER = 64                     # exp(k u) = exp(u)^k only for |k| up to this
+# A product of more factors than this enters another product as one factor instead of being copied
+# into it: softmax's y_w = exp(u_1 v_1) ... exp(u_d v_d) / S times each U[j, w] made d W products of
+# d + 2 factors (d^2 W in all) at (d, W) = (64, 128). Nesting changes no value, only which node is
+# which, so it can only lose a rewrite that looks at factors (roots paired, logs split), never make one.
+FLATTEN_MAX = 8
 
 
 class Node:
@@ -185,7 +190,7 @@ class Graph:
             op = x.op
             if op == CONST:
                 c *= x.data
-            elif op == MUL:
+            elif op == MUL and len(x.args) <= FLATTEN_MAX:
                 args = x.args
                 if args[0].op == CONST:              # a MUL node's coefficient is its first factor
                     c *= args[0].data
