@@ -125,17 +125,14 @@ tex    = ["2x", "2x"]
     assert r.message.startswith("t.toml:7: the tex of step 0 says 2x, the step says x**2 (at x = ")
 
 
-def test_only_the_tex_sides_that_are_not_their_steps_tree_are_checked_again() -> None:
+def _checked_again(text: str) -> list[tuple[str, ...]]:
+    """The (step, tex) pairs ``check_tex`` checks again as claims of their own for the file's first claim
+    (none of them fails here: the check's result must be empty)."""
     from symderiv.engine.building.evaluate import Program
     from symderiv.engine.texcheck import check_tex
     from symderiv.language.reading import read_text
     from symderiv.results import ClaimResult, Verdict
-    doc = read_text(HEAD + r"""
-[[claim]]
-name  = "c"
-steps = ["diff(sigma(x), x)", "sigma(x) * (1 - sigma(x))", "sigma(x) - sigma(x)**2"]
-tex   = ["\\sigma'(x)", "\\sigma(x)(1 - \\sigma(x))", "\\sigma(x) - \\sigma(x)\\sigma(x)"]
-""", "t.toml")
+    doc = read_text(text, "t.toml")
     spec = doc.claims[0]
     final = ClaimResult("t.toml", spec.line, "c", Verdict.PROVED, steps=spec.steps)
     asked: list[tuple[str, ...]] = []
@@ -145,6 +142,16 @@ tex   = ["\\sigma'(x)", "\\sigma(x)(1 - \\sigma(x))", "\\sigma(x) - \\sigma(x)\\
         return final
 
     assert list(check_tex(Program.build(doc), spec, final, run)) == []
+    return asked
+
+
+def test_only_the_tex_sides_that_are_not_their_steps_tree_are_checked_again() -> None:
+    asked = _checked_again(HEAD + r"""
+[[claim]]
+name  = "c"
+steps = ["diff(sigma(x), x)", "sigma(x) * (1 - sigma(x))", "sigma(x) - sigma(x)**2"]
+tex   = ["\\sigma'(x)", "\\sigma(x)(1 - \\sigma(x))", "\\sigma(x) - \\sigma(x)\\sigma(x)"]
+""")
     assert asked == [("sigma(x) - sigma(x)**2", "$\\sigma(x) - \\sigma(x)\\sigma(x)$")]
 
 
@@ -153,25 +160,12 @@ DEFINES = '\n[define]\ns = "sigma(x)"\nq = "s**2"\n'
 
 
 def test_a_tex_that_writes_a_define_out_is_not_checked_again_but_a_wrong_one_is_an_error() -> None:
-    from symderiv.engine.building.evaluate import Program
-    from symderiv.engine.texcheck import check_tex
-    from symderiv.language.reading import read_text
-    from symderiv.results import ClaimResult, Verdict
-    doc = read_text(HEAD + DEFINES + r"""
+    asked = _checked_again(HEAD + DEFINES + r"""
 [[claim]]
 name  = "c"
 steps = ["diff(s, x)", "s * (1 - s)", "s - q"]
 tex   = ["\\sigma'(x)", "\\sigma(x)(1 - \\sigma(x))", "\\sigma(x) - \\sigma(x)^2"]
-""", "t.toml")
-    spec = doc.claims[0]
-    final = ClaimResult("t.toml", spec.line, "c", Verdict.PROVED, steps=spec.steps)
-    asked: list[tuple[str, ...]] = []
-
-    def run(pair):
-        asked.append(pair.steps)
-        return final
-
-    assert list(check_tex(Program.build(doc), spec, final, run)) == []
+""")
     assert asked == []
     wrong = one(DEFINES + r"""
 [[claim]]
