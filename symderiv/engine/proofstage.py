@@ -22,7 +22,7 @@ from .prove.cases import has_pieces, prove_by_cases, witness
 from .refute.certify import exact_point
 from .building.evaluate import Instance
 from ..language.functions import ShapeError
-from .refute.nonzero import nonzero_counterexample
+from .refute.nonzero import nonzero_counterexample, witness_rng
 from .pairs import Pair, clip, indices_of, shape_refuted
 from .building.parametric import LaterBuild
 from ..results import Counterexample
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .prove.fastproof import GraphProver
     from .prove.proving import Prover
     from ..language.parsing import Node
+    from ..language.reading import ClaimSpec
     from ..settings import Settings
 
 
@@ -41,6 +42,7 @@ class ProofStage:
 
     program: "Program"
     nodes: "list[Node]"
+    spec: "ClaimSpec"
     used: set[str]
     settings: "Settings"
     prover: "Prover"
@@ -128,7 +130,7 @@ class ProofStage:
                     p.where = (inst, None)
                     p.methods.add(d.method or "identical")
                 elif (cex := nonzero_counterexample(self.prover.atoms, direct_ev().env, inst, idx, a[idx], b[idx],
-                                                    diff)) is not None:
+                                                    diff, self.witness_rng(p, inst, idx))) is not None:
                     p.refuted, p.where = cex, (inst, None)
                     p.methods.add("exact evaluation")
                 else:
@@ -136,6 +138,15 @@ class ProofStage:
                                    + (f" ({d.method})" if d.method else ""))
                 break
 
+    def witness_rng(self, p: Pair, inst: Instance, idx: tuple[int, ...]) -> Any:
+        """The counterexample search's generator for this pair, instance and entry: the same on every run.
+
+        Seeded from the file's seed and everything the difference is written with (both steps' texts and
+        every define's), so a file cannot place its difference's roots on the points it will be tried at
+        without finding a fixed point of SHA-256: a wrong claim is not made to dodge its refutation."""
+        defines = tuple((d.name, d.text) for d in self.program.doc.defines)
+        return witness_rng(self.settings.seed, self.spec.steps[p.k - 1], self.spec.steps[p.k], defines,
+                           sorted(inst.sizes.items()), sorted(inst.indices.items()), tuple(int(i) for i in idx))
 
     def by_cases(self, p: Pair, inst: Instance, idx: tuple[int, ...], a: Any, b: Any, diff: Any,
                  exact_only: bool = False) -> bool:

@@ -4,14 +4,20 @@ When the difference of two entries is a rational function of the claim's own
 symbols (no ``exp``/``log``/root piece survives in it: ``sigma(x) + c*x - sigma(x)``
 is ``c*x``), its value at a rational point is computed exactly, so a point where
 it is not 0 is a certificate that the steps differ, however small the difference
-(1e-12, 2^-300) and wherever its roots are (the points come from the operating
-system's randomness, first small ones, then ones with large numerators and
-denominators).  A point is used only when both steps are finite real numbers
-there and it is away from every kink: each argument of ``Abs``, ``sign``,
-``Heaviside`` and each difference of arguments of ``Max``/``Min`` is nonzero.
+(1e-12, 2^-300) and wherever its roots are (first small points, then ones with
+large numerators and denominators).  A point is used only when both steps are
+finite real numbers there and it is away from every kink: each argument of ``Abs``,
+``sign``, ``Heaviside`` and each difference of arguments of ``Max``/``Min`` is nonzero.
+
+The points come from ``witness_rng``, seeded from the file's ``[check] seed`` and the
+pair's identity, so the same file shows the same counterexample on every run.  A point
+the file can predict is sound here: wherever it is, the difference is computed exactly
+there.  The proof's points and primes stay unpredictable (``prove/exact.py``): there a
+point on a root would turn a nonzero difference into a wrong "zero".
 """
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from fractions import Fraction
@@ -40,8 +46,18 @@ class Witness:
     gap: Fraction                          # rhs - lhs, exactly
 
 
+def witness_rng(seed: int, *identity: object) -> random.Random:
+    """A generator that draws the same numbers on every run for the same ``seed`` and ``identity``.
+
+    ``identity`` (step texts, sizes, index values, an entry) is written with ``repr`` and hashed
+    with SHA-256: never Python's ``hash()``, which is salted per process for strings.
+    """
+    digest = hashlib.sha256(repr((int(seed), *identity)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:16], "big"))
+
+
 def rational_witness(rational_form: sp.Basic, lhs: sp.Basic, rhs: sp.Basic, symbols: list[sp.Symbol],
-                     rng: random.Random = exact.OS_RANDOM) -> Witness | None:
+                     rng: random.Random) -> Witness | None:
     """A point where ``rhs - lhs`` (whose rational form, atoms replaced, is ``rational_form``) is exactly nonzero.
 
     None when the rational form still has atoms (its value is then not exact) or no
@@ -113,14 +129,16 @@ def _off_kinks(e: sp.Basic, subs: dict[Any, Any]) -> bool:
 
 
 def nonzero_counterexample(atoms: Atoms, env: dict[str, np.ndarray], inst: Instance, idx: tuple[int, ...],
-                           lhs: sp.Basic, rhs: sp.Basic, diff: sp.Basic) -> Counterexample | None:
+                           lhs: sp.Basic, rhs: sp.Basic, diff: sp.Basic, rng: random.Random
+                           ) -> Counterexample | None:
     """The exact counterexample for entry ``idx`` when its difference ``diff`` = rhs - lhs is a rational
-    function of the claim's symbols and nonzero at some rational point; None otherwise."""
+    function of the claim's symbols and nonzero at some rational point drawn from ``rng`` (``witness_rng``
+    of the pair, instance and entry); None otherwise."""
     try:
         form = atoms.rational(diff)
     except (Unsupported, RecursionError):
         return None
-    w = rational_witness(form, lhs, rhs, list(free_symbols(env)))
+    w = rational_witness(form, lhs, rhs, list(free_symbols(env)), rng)
     if w is None:
         return None
     arrays: dict[str, np.ndarray] = {}
