@@ -132,6 +132,30 @@ def test_equal_symbols_that_are_distinct_objects_are_one_variable() -> None:
     assert zero_mask(prog) == [True]
 
 
+def test_a_rational_function_is_decided_without_simplify(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No piece (exp, log, root) was replaced, so the exact stage's answer is complete: simplify is not asked."""
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("simplify was called")
+    monkeypatch.setattr(sp, "simplify", refuse)
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
+    prover = Prover()
+    assert prover.decide(x / (x + y) - y / (x + y)).status == "unknown"
+    assert prover.decide((x + y) ** 2 - x ** 2 - 2 * x * y - y ** 2 + 3).constant == 3
+    assert prover.decide(1 / (x - y) - 1 / (y - x) - 2 / (x - y)).status == "zero"
+
+
+def test_a_difference_with_pieces_still_falls_back_to_simplify(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    original = sp.simplify
+
+    def spy(e: object, *args: object, **kwargs: object) -> object:
+        calls.append(e)
+        return original(e, *args, **kwargs)
+    monkeypatch.setattr(sp, "simplify", spy)
+    x = sp.Symbol("x", real=True)
+    assert Prover().decide(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1).status == "zero" and calls
+
+
 # ------------------------------------------------------------------ 2. a nonzero constant, exactly
 def test_a_constant_modulo_the_old_prime_is_not_a_constant() -> None:
     # 5 + (2^61 - 1) x is 5 modulo 2^61 - 1 at every point, but it is not a constant

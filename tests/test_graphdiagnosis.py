@@ -186,3 +186,11 @@ def test_an_irrational_counterexample_is_still_shown_exactly_by_sympy() -> None:
     assert r.diagnosis == "factor" and calls
     assert cx.point == {"x": 0} and (cx.lhs_exact, cx.rhs_exact) == ("exp(1/3)", "2*exp(1/3)")
     assert cx.difference == "1.3956124250860895"
+
+
+def test_an_irrational_counterexample_is_shown_in_a_short_form() -> None:
+    """tanh'(x) = 1 + tanh(x)^2 at x = 1: the wrong side is shown as tanh(1)**2 + 1, not as exponentials."""
+    (r,) = check_text(_text({"e": (["diff(tanh(x), x)", "1 + tanh(x)**2"],)}), "e.toml")
+    cx = r.counterexample
+    assert r.verdict.value == "refuted" and cx.point == {"x": 1}
+    assert (cx.lhs_exact, cx.rhs_exact) == ("cosh(1)**(-2)", "tanh(1)**2 + 1")

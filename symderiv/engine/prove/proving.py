@@ -258,12 +258,17 @@ class Prover:
             if expr.is_Rational or expr.is_zero is False:
                 return Decision("constant", "identical", expr)
         try:
-            prog = self.program([expr])
+            form = self.atoms.rational(expr)
+            prog = compile_program([form])
             if zero_mask(prog)[0]:
                 return Decision("zero", "exact evaluation")
             c = exact_constant(prog)
             if c is not None:
                 return Decision("constant", "exact evaluation", sp.Rational(c.numerator, c.denominator))
+            if not form.has(sp.Dummy):
+                # no piece was replaced: expr is a rational function of its own symbols, which the exact stage
+                # decides completely (nonzero at a point modulo p is certain), so simplify could add nothing
+                return Decision("unknown")
         except (Unsupported, RecursionError):
             pass
         if not use_simplify:
