@@ -194,3 +194,37 @@ def test_an_irrational_counterexample_is_shown_in_a_short_form() -> None:
     cx = r.counterexample
     assert r.verdict.value == "refuted" and cx.point == {"x": 1}
     assert (cx.lhs_exact, cx.rhs_exact) == ("cosh(1)**(-2)", "tanh(1)**2 + 1")
+
+
+BACKPROP = """
+[symbols]
+D = "dim"
+H = "dim"
+C = "dim"
+x = "vector(D)"
+W1 = "matrix(H, D)"
+b1 = "vector(H)"
+W2 = "matrix(C, H)"
+b2 = "vector(C)"
+k = "index(C)"
+
+[define]
+h = "sigma(W1 @ x + b1)"
+z2 = "W2 @ h + b2"
+J = "-log(softmax(z2)[k])"
+
+[[claim]]
+name = "wrong: dJ/dW2 = h delta2^T"
+expect = false
+lhs = "grad(J, W2)"
+rhs = "h @ grad(J, z2).T"
+"""
+
+
+def test_a_step_too_large_for_sympy_still_gets_an_exact_counterexample_from_the_graph() -> None:
+    """The SymPy trees are over the size bound of the search, but at zeros the graph values every entry exactly."""
+    (r,) = check_text(BACKPROP, "b.toml")
+    cx = r.counterexample
+    assert r.verdict.value == "refuted" and cx.exact
+    assert cx.certificate == "exact: both values are rational"
+    assert (cx.lhs_exact, cx.rhs_exact) == ("-1/4", "1/4")

@@ -36,7 +36,7 @@ WITNESS_SECONDS = 10.0     # a safety net only: MAX_CANDIDATES bounds the search
 READABLE_OPS = 60          # rewrite an exact value for display only when it is this small...
 READABLE_SECONDS = 5.0     # ...and give up after this long (a safety net: the size bound keeps reports reproducible)
 MAX_CANDIDATES = 12
-MAX_SEARCH_NODES = 2_000   # steps larger than this (as trees) keep the numeric check's floating-point values (evalf is slow)
+MAX_SEARCH_NODES = 2_000   # steps larger than this (as trees) are not evaluated by SymPy (evalf is slow)
 
 
 def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], inst: Instance | None,
@@ -52,32 +52,47 @@ def exact_values(program: Program, a_node: Node, b_node: Node, used: set[str], i
     nonzero to 30 digits, and (with a ``certifier``) a certified witness is found
     there, away from kinks and poles; a point whose values are both rational
     (checkable by hand) wins at once.  Values are shown in the shortest form ``_readable``
-    finds quickly.  Without any such point, ``cex`` is returned unchanged.  The steps' SymPy
-    arrays are the ``certifier``'s (built once per instance for the pair); at a point where
-    every value is rational, the values come from ``graph``'s build instead (``graphwitness``).
+    finds quickly.  Without any such point, ``cex`` is returned unchanged.  At a point where
+    every value is rational, the values come from ``graph``'s build (``graphwitness``); the
+    steps' SymPy arrays (the ``certifier``'s, built once per instance for the pair) are built
+    only for a point the graph cannot value exactly, and not searched at all when they are
+    larger than MAX_SEARCH_NODES as trees.
     """
     if inst is None or cex.lhs_shape is not None:
         return cex
     deadline = time.monotonic() + WITNESS_SECONDS
     try:
         values = certifier.values if certifier is not None else StepValues(program, a_node, b_node, used)
-        ev, a, b = values.at(inst)
-        if a.shape != b.shape:
+        built = graph.build(inst) if graph is not None else None
+        sympy_side: list[tuple[np.ndarray, np.ndarray, dict[Any, tuple[str, tuple[int, int]]], bool]] = []
+
+        def on_sympy() -> tuple[np.ndarray, np.ndarray, dict[Any, tuple[str, tuple[int, int]]], bool]:
+            """The steps' SymPy arrays, built on first need: only a point the graph cannot value exactly needs them."""
+            if not sympy_side:
+                ev, a, b = values.at(inst)
+                large = _tree_size(list(a.flat) + list(b.flat), MAX_SEARCH_NODES) >= MAX_SEARCH_NODES
+                sympy_side.append((a, b, free_symbols(ev.env), large))
+            return sympy_side[0]
+
+        if built is not None:
+            a_shape, b_shape = built.a.shape, built.b.shape
+        else:
+            a, b, _, _ = on_sympy()
+            a_shape, b_shape = a.shape, b.shape
+        if a_shape != b_shape:
             return cex
-        syms = free_symbols(ev.env)
         best: _Witness | None = None
-        candidates = _candidates(program, used, inst, point)
-        if _tree_size(list(a.flat) + list(b.flat), MAX_SEARCH_NODES) >= MAX_SEARCH_NODES:
-            candidates = []
-        built = graph.build(inst) if graph is not None and candidates else None
-        for cand in candidates:
+        for cand in _candidates(program, used, inst, point):
             left = deadline - time.monotonic()
             if left <= 0:
                 break
             try:
                 with budget(left):
-                    w = _graph_witness(built, syms, cand) if built is not None else UNKNOWN
+                    w = _graph_witness(built, cand) if built is not None else UNKNOWN
                     if w is UNKNOWN:
+                        a, b, syms, large = on_sympy()
+                        if large:           # too large to evaluate as trees: the numeric check's values stand
+                            continue
                         w = _witness(a, b, syms, cand)
             except OutOfTime:
                 break
@@ -230,10 +245,9 @@ def _witness(a: np.ndarray, b: np.ndarray, syms: dict[Any, tuple[str, tuple[int,
     return None
 
 
-def _graph_witness(built: "GraphBuild", syms: dict[Any, tuple[str, tuple[int, int]]], cand: dict[str, np.ndarray]
-                   ) -> Any:
+def _graph_witness(built: "GraphBuild", cand: dict[str, np.ndarray]) -> Any:
     """``_witness`` from the graph's exact rational values; ``UNKNOWN`` when they are not all rational."""
-    if any(name not in cand for name, _ in syms.values()):
+    if any(name not in cand for name, _ in built.names.values()):
         return None
     found = first_difference(built.a, built.b, built.names, cand)
     if found is None or found is UNKNOWN:
