@@ -4,7 +4,9 @@
 
 Prints one table (markdown) of ratios with the raw seconds beside them:
   1. cold ``symderiv check derivations/`` (a new process, ``--no-cache``) against
-     ``python -c "import sympy"``;
+     ``python -c "import sympy"``, both with Python's default bytecode cache (as SymPy's own
+     import is measured), and again with PYTHONDONTWRITEBYTECODE=1 (set in some sandboxes),
+     under which each run compiles symderiv's ~80 modules from source;
   2. the same with a warm cache (a copy of derivations/ in a temporary project,
      checked once to fill its cache, then timed), against the same floor;
   3. symderiv's per-claim check (numeric stage + proof, in-process timing) against a
@@ -38,14 +40,25 @@ sys.path.insert(0, str(ROOT))
 PY = sys.executable
 
 
-def wall(cmd: list[str], cwd: Path = ROOT, repeat: int = 1) -> float:
+def wall(cmd: list[str], cwd: Path = ROOT, repeat: int = 1, env: dict[str, str] | None = None) -> float:
     """Median wall-clock seconds of running ``cmd`` (output discarded)."""
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def bytecode_env(cached: bool) -> dict[str, str]:
+    """The environment of a measured run: Python's default (bytecode written once, then read), or with
+    PYTHONDONTWRITEBYTECODE=1, under which every run compiles symderiv's modules from source again
+    (SymPy's and numpy's bytecode was written when they were installed, so they are read either way)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not cached:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
 
 
 def capped(fn: Callable[..., Any], args: tuple, cap: float) -> tuple[float, Any] | None:
@@ -261,9 +274,10 @@ def main() -> int:
         rows.append(f"| {name} | {fmt(secs)} | {base_name} {fmt(base)} | {ratio} | {target} |")
 
     print("floors ...", file=sys.stderr)
-    floor = wall([PY, "-c", "import sympy"], repeat=3)
-    bare = wall([PY, "-c", "pass"], repeat=5)
-    help_s = wall([PY, "-m", "symderiv", "--help"], repeat=5)
+    cached, compiling = bytecode_env(True), bytecode_env(False)
+    floor = wall([PY, "-c", "import sympy"], repeat=5, env=cached)
+    bare = wall([PY, "-c", "pass"], repeat=5, env=cached)
+    help_s = wall([PY, "-m", "symderiv", "--help"], repeat=5, env=cached)
 
     print("cold and warm runs ...", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
@@ -272,13 +286,24 @@ def main() -> int:
         (project / "pyproject.toml").write_text('[tool.symderiv]\npaths = ["derivations"]\n', encoding="utf-8")
         check = [PY, "-m", "symderiv", "check", "derivations", "--format", "json", "-o", str(project / "r.json")]
         env_cwd = project
-        cold = wall(check + ["--no-cache"], cwd=env_cwd)
-        wall(check, cwd=env_cwd)                   # fills the cache
-        warm = wall(check, cwd=env_cwd)
+        package = Path(__import__("symderiv").__file__).parent
+        pycache = [p for p in package.rglob("__pycache__")]
+        for p in pycache:                                              # so that this run really compiles
+            shutil.rmtree(p, ignore_errors=True)
+        cold_compiling = wall(check + ["--no-cache"], cwd=env_cwd, repeat=3, env=compiling)
+        wall(check + ["--no-cache"], cwd=env_cwd, env=cached)          # writes symderiv's bytecode
+        cold = wall(check + ["--no-cache"], cwd=env_cwd, repeat=3, env=cached)
+        wall(check, cwd=env_cwd, env=cached)                           # fills the result cache
+        warm = wall(check, cwd=env_cwd, repeat=3, env=cached)
+        if not pycache:                                                # leave the package as it was found
+            for p in package.rglob("__pycache__"):
+                shutil.rmtree(p, ignore_errors=True)
         import json
         summary = json.loads((project / "r.json").read_text(encoding="utf-8"))["summary"]
-    row(f"cold `symderiv check derivations/` ({summary['claims']} claims, -j default)", cold, floor,
+    row(f"cold `symderiv check derivations/` ({summary['claims']} claims, -j default, median of 3)", cold, floor,
         "import sympy", "≤ 4×")
+    row("the same with PYTHONDONTWRITEBYTECODE=1 (symderiv's modules compiled on every run)", cold_compiling,
+        floor, "import sympy", "")
     row("warm cache, same", warm, floor, "import sympy", "≤ 1.5×")
     row("`symderiv --help`", help_s, bare, "python -c pass", "≤ 2×")
 
