@@ -9,15 +9,14 @@ other problems (an unknown top-level field, a bad ``[check]`` value) are in
 """
 from __future__ import annotations
 
-import os
 import re
-import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MAX_FILE_BYTES = 2_000_000
+from .filebytes import MAX_FILE_BYTES, TOO_LARGE, Refused, read_bounded
+
 MAX_DIM_LITERAL = 10_000
 MAX_TIMEOUT = 3600.0     # seconds per claim: no file can make a grading run wait for ever (inf, 1e300)
 MAX_TOLERANCE = 0.1      # rtol/atol above this would make the numeric spot check meaningless
@@ -125,10 +124,10 @@ def read_file(path: str | Path) -> Document:
     p = Path(path)
     name = str(path)
     try:
-        data = _read_bounded(p)
+        data = read_bounded(p)
     except OSError as e:
         return Document(name, p.name, fatal=f"{name}:1: cannot read the file: {e.strerror or e}")
-    except _Refused as e:
+    except Refused as e:
         return Document(name, p.name, fatal=f"{name}:1: {e}")
     try:
         text = data.decode("utf-8")
@@ -138,48 +137,10 @@ def read_file(path: str | Path) -> Document:
     return read_text(text, name)
 
 
-class _Refused(Exception):
-    """Not read: not a regular file (a FIFO would block, /dev/zero never ends), or too large."""
-
-
-_NOT_REGULAR = "not a regular file (a folder, FIFO, device or socket); give a derivation .toml file"
-_TOO_LARGE = f"file too large (more than {MAX_FILE_BYTES} bytes)"
-
-
-def _read_bounded(p: Path) -> bytes:
-    """The bytes of a regular file of at most MAX_FILE_BYTES, read without blocking or overreading."""
-    mode = os.stat(p).st_mode
-    if stat.S_ISDIR(mode):
-        os.listdir(p)               # the reason it could not be searched, as an OSError
-        raise _Refused("a folder that could not be searched for derivation files")
-    if not stat.S_ISREG(mode):
-        raise _Refused(_NOT_REGULAR)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(p, flags)
-    try:
-        st = os.fstat(fd)          # the file may have been swapped since the first look
-        if not stat.S_ISREG(st.st_mode):
-            raise _Refused(_NOT_REGULAR)
-        if st.st_size > MAX_FILE_BYTES:
-            raise _Refused(_TOO_LARGE)
-        chunks, total = [], 0
-        while total <= MAX_FILE_BYTES:
-            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > MAX_FILE_BYTES:      # a /proc-style file whose size says 0
-            raise _Refused(_TOO_LARGE)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 def read_text(text: str, name: str = "<text>") -> Document:
     title_default = Path(name).name
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        return Document(name, title_default, fatal=f"{name}:1: {_TOO_LARGE}")
+        return Document(name, title_default, fatal=f"{name}:1: {TOO_LARGE}")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
