@@ -6,7 +6,7 @@ The command is ``symderiv check``; see README.md.  The library surface is small:
 from __future__ import annotations
 
 __all__ = ["check_text", "__version__"]
-__version__ = "0.2.0"
+from .version import __version__
 # the report formats; here rather than in settings.py so that building the CLI's parser (--help)
 # imports nothing but argparse
 FORMATS = ("text", "json", "junit", "github", "sarif", "html")

@@ -120,7 +120,7 @@ def environment() -> dict[str, str]:
     """Versions that can change a verdict, read without importing SymPy or numpy (a warm run needs neither)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from .. import __version__
+    from ..version import __version__
 
     def installed(name: str) -> str:
         try:
