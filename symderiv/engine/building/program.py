@@ -7,7 +7,7 @@ parses a claim's step in the same namespace.  The scans here (``walk``, ``names_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from ...language.parsing import (Bin, Calculus, Call, Index, IndexExpr, IndexItem, Name, Namespace, Neg, Node,
@@ -29,6 +29,7 @@ class Program:
     symbols: dict[str, SymbolDecl]
     defines: dict[str, Node]
     invalid: dict[str, str]
+    parsed: dict[str, Node] = field(default_factory=dict, compare=False, repr=False)   # step text -> tree
 
     @staticmethod
     def build(doc: Document) -> "Program":
@@ -45,9 +46,15 @@ class Program:
         return Program(doc, symbols, defines, invalid)
 
     def parse_step(self, text: str) -> Node:
-        kinds = {s: d.kind for s, d in self.symbols.items()}
-        return _parse_checked(text, Namespace(_with_invalid(kinds, self.invalid), frozenset(self.defines)), self.invalid,
-                              self.shape_scope())
+        """The step's tree; parsed once per program (a claim's steps are read again by its readings, its
+        tex check and its tex pairs), errors every time (they are rare, and raised afresh)."""
+        hit = self.parsed.get(text)
+        if hit is None:
+            kinds = {s: d.kind for s, d in self.symbols.items()}
+            hit = self.parsed[text] = _parse_checked(text, Namespace(_with_invalid(kinds, self.invalid),
+                                                                     frozenset(self.defines)),
+                                                     self.invalid, self.shape_scope())
+        return hit
 
     def shape_scope(self) -> ShapeScope:
         """Shapes of the symbols and defines, for working out a parsed tree's shape without evaluating it."""
