@@ -291,3 +291,31 @@ def test_large_products_enter_other_products_whole_and_proofs_still_hold() -> No
     assert not _word2vec_program(large, wrong=True)[0]
     a, b = _word2vec_program(large)[1], _word2vec_program(2 * large)[1]
     assert b < 2.5 * a, (a, b)          # doubling d doubles the entries of U; with copies it was nearly 4x
+
+
+def test_the_collector_is_paused_during_a_graph_proof_and_restored_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A graph's nodes all stay alive until the proof ends, so collecting during it only re-scans them;
+    the collector must be back on afterwards, also when the build fails, and stay off if it was off."""
+    import gc
+    from symderiv.engine.prove import fastproof
+    seen: list[bool] = []
+    original = fastproof.compile_nodes
+
+    def spy(roots):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return original(roots)
+    monkeypatch.setattr(fastproof, "compile_nodes", spy)
+    gp, insts = _prover("grad(v[i]**2, v)", "2 * v[i] * onehot(i, n)", SYMBOLS)
+    assert gp.proved(insts[0], [1]) == {1} and seen == [False] and gc.isenabled()
+
+    def broken(roots):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug in the graph route")
+    monkeypatch.setattr(fastproof, "compile_nodes", broken)
+    assert gp.proved(insts[-1], [1]) == set() and gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(fastproof, "compile_nodes", spy)
+        gp.proved(insts[1], [1])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
