@@ -200,6 +200,18 @@ def test_a_claim_true_at_sizes_2_and_3_only_is_refuted_at_a_larger_size() -> Non
         assert Fraction(r.counterexample.difference) != 0
 
 
+def test_a_claim_wrong_at_one_index_value_of_a_larger_size_is_refuted_on_every_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """At n = 4 every index value is checked (there are at most MAX_ENUMERATED), not one drawn at random:
+    the operating system's draw is pinned here to i = 0, where the claim holds, and it is still refuted at i = 3."""
+    from symderiv.engine.prove import sizes
+    monkeypatch.setattr(sizes.OS_RANDOM, "randrange", lambda *args: 0)     # the sampler's draws, pinned
+    r = one(claim("v[i] + (n - 2) * (n - 3) * onehot(i, n)[n - 1] * v[i]", "v[i]",
+                  symbols='n = "dim"\nv = "vector(n)"\ni = "index(n)"'))
+    assert r.verdict.value == "refuted"
+    assert r.counterexample.sizes == {"n": 4} and r.counterexample.indices == {"i": 3}
+
+
 CAYLEY_HAMILTON_3 = """
 [symbols]
 n = "dim"

@@ -26,7 +26,7 @@ from ..language.parsing import Node, ParseError
 from .prove.fastproof import GraphProver
 from .building.parametric import SizeBuild
 from .prove.proving import OutOfTime, Prover, budget
-from .prove.sizes import extension_assignments, note_checked, sampled_instances
+from .prove.sizes import extension_assignments, larger_instances, note_checked
 from .texcheck import check_tex, readings
 from .prove.casework import piecewise_claim, region_samples, with_region
 from ..language.reading import ClaimSpec, Document
@@ -181,30 +181,36 @@ class _Context(ProofStage):
         self.extended: list[tuple[dict[str, int], list[Instance]]] = []
 
     def extend(self, sizes: dict[str, int], pairs: list[Pair], start: float) -> bool:
-        """One larger size assignment at a sampled instance: exact for the pairs proved so far, numeric for
-        the rest and for any the exact test does not settle; False when the sizes do not fit the claim."""
+        """One larger size assignment (``larger_instances``): exact for the pairs proved so far, numeric for
+        the rest and for any the exact test does not settle at an instance; False when the sizes do not fit."""
         try:
-            (inst,) = sampled_instances(self.used, self.program, sizes)
+            insts = larger_instances(self.used, self.program, sizes, enumerate_ok=not self.pieces)
         except ShapeError:
             return False
         proved = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
         unproved = [p for p in pairs if not (p.refuted or p.shape) and p.undecided]
+        before = {id(p): p.samples for p in pairs}
+        failed: list[Pair] = []
         try:
-            self.prove(inst, proved, start, exact_only=True)
-            failed = [p for p in proved if p.undecided]
-            for p in failed:
-                p.undecided = None       # the proof at the instantiated sizes stands; these sizes are numeric only
-            spot = failed + unproved
-            before = [p.samples for p in spot]
-            if spot:     # a step that does not fit these sizes was already an error of the proof's build
-                self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2, together=False)
+            for inst in insts:
+                todo = [p for p in proved if p not in failed and not (p.refuted or p.shape)]
+                if todo:
+                    self.prove(inst, todo, start, exact_only=True, count=len(insts))
+                for p in todo:
+                    if p.undecided:
+                        p.undecided = None   # the proof at the instantiated sizes stands; these sizes are numeric only
+                        failed.append(p)
+                spot = [p for p in failed + unproved if not (p.refuted or p.shape)]
+                if spot:     # a step that does not fit these sizes was already an error of the proof's build
+                    self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2, together=False)
         except ClaimError:
             return False
-        note_checked(spot, before, sizes)
+        spot = failed + unproved
+        note_checked(spot, [before[id(p)] for p in spot], sizes)
         for p in proved:
             if not (p.refuted or p.shape) and p not in failed:
                 p.proved_sizes.append(sizes)
-        self.extended.append((sizes, [inst]))
+        self.extended.append((sizes, insts))
         return True
 
     def diagnose_first(self, pairs: list[Pair], plan: list[tuple[dict[str, int], list[Instance]]]) -> bool:

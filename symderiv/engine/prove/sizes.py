@@ -13,20 +13,22 @@ multiply, counting dims used as numbers).
 
 ``extension_assignments`` gives a few assignments, each dim at 4 and 5 over them,
 neighbouring dims at different sizes within an assignment (so a transpose or a
-swapped dim is visible); ``sampled_instances`` draws index values and one-hot labels
-at random (operating-system randomness) instead of enumerating them, so the
-extension stays cheap.
+swapped dim is visible); ``larger_instances`` checks every index value and one-hot label
+combination there when there are at most MAX_ENUMERATED and the claim has no piecewise
+function (they share one parametric build), and otherwise ``sampled_instances`` draws one
+at random (operating-system randomness), so the extension stays cheap.
 """
 from __future__ import annotations
 
 import random
 from typing import Any
 
-from ..building.evaluate import Instance, Program, shape_of
+from ..building.evaluate import Instance, Program, instances, shape_of
 from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
 FIRST = 4                 # the smallest extension size
 MAX_SIZE = 7              # the largest: beyond this the cost grows faster than the evidence
+MAX_ENUMERATED = 8        # at a larger size, every index value and label combination up to this many
 OS_RANDOM = random.SystemRandom()
 
 
@@ -88,6 +90,17 @@ def extension_assignments(used: set[str], program: Program, nodes: list[Node],
         if a not in out and a not in instantiated:
             out.append(a)
     return out
+
+
+def larger_instances(used: set[str], program: Program, sizes: dict[str, int], enumerate_ok: bool = True
+                     ) -> list[Instance]:
+    """The instances checked at a larger size assignment: every index value and one-hot label combination
+    when there are at most MAX_ENUMERATED (and ``enumerate_ok``), else one drawn at random."""
+    if enumerate_ok:
+        every = instances(used, program, sizes)
+        if len(every) <= MAX_ENUMERATED:
+            return every
+    return sampled_instances(used, program, sizes)
 
 
 def sampled_instances(used: set[str], program: Program, sizes: dict[str, int], count: int = 1,
