@@ -28,6 +28,8 @@ from .building.parametric import LaterBuild
 from ..results import Counterexample
 
 if TYPE_CHECKING:
+    import random
+
     from .refute.certify import Certifier
     from .building.evaluate import Program
     from .prove.fastproof import GraphProver
@@ -138,7 +140,7 @@ class ProofStage:
                                    + (f" ({d.method})" if d.method else ""))
                 break
 
-    def witness_rng(self, p: Pair, inst: Instance, idx: tuple[int, ...]) -> Any:
+    def witness_rng(self, p: Pair, inst: Instance, idx: tuple[int, ...]) -> "random.Random":
         """The counterexample search's generator for this pair, instance and entry: the same on every run.
 
         Seeded from the file's seed and everything the difference is written with (both steps' texts and
