@@ -10,6 +10,7 @@ every other one, is proved, not guessed.
 """
 from __future__ import annotations
 
+import cmath
 import itertools
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..prove.proving import Prover, Unsupported
 
 EXPONENTS = (sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-1, 2), sp.Integer(2), sp.Integer(-2))
 MAX_CANDIDATES = 200
+ROUGHLY = 1e-9      # relative spread of floating-point ratios beyond which a candidate is dropped untested
 
 
 def ratio(prover: Prover, a: np.ndarray, b: np.ndarray) -> Any:
@@ -73,11 +75,13 @@ def symbolic_factor(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.n
 def _fits(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]], ratios: list[Any],
           shape: sp.Expr, symbols: dict[str, sp.Symbol]) -> str | None:
     values = [shape.xreplace({s: sp.Integer(inst.sizes[d]) for d, s in symbols.items()}) for inst, _, _ in pairs]
-    k = sp.simplify(ratios[0] / values[0])
+    if not _roughly_constant(ratios, values):
+        return None
+    k = _exact(ratios[0] / values[0])
     if not k.is_Rational or k == 0:
         return None
     for r, v in zip(ratios, values):
-        if sp.simplify(r - k * v) != 0:
+        if _exact(r - k * v) != 0:
             return None
     for (inst, a, b), v in zip(pairs, values):
         g = k * v
@@ -85,3 +89,20 @@ def _fits(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]], 
             if prover.decide(b[idx] - g * a[idx], use_simplify=False).status != "zero":
                 return None
     return str(k * shape)
+
+
+def _roughly_constant(ratios: list[Any], values: list[Any]) -> bool:
+    """The cheap filter: are the ratios over the candidate's values one number, in floating point?
+    Only a candidate that passes is tested exactly; one that cannot be valued in floats is not filtered."""
+    try:
+        q = [complex(r) / complex(v) for r, v in zip(ratios, values)]
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return True
+    if not all(cmath.isfinite(x) for x in q):
+        return True
+    return all(abs(x - q[0]) <= ROUGHLY * max(abs(x), abs(q[0])) for x in q)
+
+
+def _exact(x: sp.Expr) -> sp.Expr:
+    """A number in its simplest form: SymPy's own evaluation when that gives a rational, else ``simplify``."""
+    return x if x.is_Rational else sp.simplify(x)
