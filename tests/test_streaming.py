@@ -75,3 +75,22 @@ def test_a_warm_run_imports_neither_sympy_nor_numpy(tmp_path):
     assert "IMPORTED True" in runs[0].stdout                 # the cold run checked the claims
     assert "IMPORTED False False 0" in runs[1].stdout, runs[1].stdout + runs[1].stderr
     assert "3*x" in runs[1].stdout and "first wrong step" in runs[1].stdout   # the refuted chain is still drawn
+
+
+def test_a_file_is_printed_at_once_so_the_progress_bar_is_redrawn_once_per_file(tmp_path):
+    # under the progress bar every print redraws the bar: printed line by line, the redraws of a
+    # terminal run cost more than the report itself
+    import io
+
+    from symderiv.report.reporting import console, render_file
+
+    docs, tasks = plan(_files(tmp_path)[:1], Settings())
+    [first] = execute(docs, tasks, Settings(), 1)
+    out = console(io.StringIO())
+    prints: list[int] = []
+    original = out.print
+    out.print = lambda *a, **k: (prints.append(1), original(*a, **k))[1]   # type: ignore[method-assign]
+    render_file(first, out)
+    text = out.file.getvalue()    # type: ignore[attr-defined]
+    assert "first: wrong" in text and "first wrong step" in text and text.endswith("\n\n")
+    assert len(prints) == 1

@@ -10,7 +10,7 @@ import re
 import sys
 from typing import IO, Any, Sequence
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
@@ -140,11 +140,17 @@ def render_file(f: FileResult, out: Console, quiet: bool = False, verbose: bool 
 
 
 def _render_claims(f: FileResult, shown: list[ClaimResult], out: Console, verbose: bool) -> None:
+    # one print per file: under the progress bar every print redraws the bar, which cost more than the
+    # report itself when each line was printed on its own
+    out.print(Group(*_claim_lines(f, shown, verbose)))
+
+
+def _claim_lines(f: FileResult, shown: list[ClaimResult], verbose: bool) -> list[Text]:
     head = Text(f.title, style="bold")
     head.append(f"  {f.path}", style="dim")
     if f.source:
         head.append(f"  ({f.source})", style="dim")
-    out.print(head)
+    lines = [head]
     for r in shown:
         line = Text("  ")
         line.append(f"{'ok  ' if r.ok else 'FAIL'} ", style="green" if r.ok else "bold red")
@@ -156,15 +162,15 @@ def _render_claims(f: FileResult, shown: list[ClaimResult], out: Console, verbos
         scope = scope_text(r)
         if scope and r.verdict in (Verdict.PROVED, Verdict.NUMERIC):
             line.append(f"  {scope}", style="dim")
-        out.print(line)
+        lines.append(line)
         if r.message and (not r.ok or verbose or r.verdict is not Verdict.PROVED):
-            out.print(Text(f"    {r.message}", style="red" if not r.ok else "dim"))
+            lines.append(Text(f"    {r.message}", style="red" if not r.ok else "dim"))
         if len(r.steps) >= 2 and (r.verdict is Verdict.REFUTED or verbose):
-            for line in _chain(r, verbose):
-                out.print(line)
+            lines.extend(_chain(r, verbose))
         if r.note and (verbose or not r.ok):
-            out.print(Text(f"    note: {r.note}", style="dim"))
-    out.print()
+            lines.append(Text(f"    note: {r.note}", style="dim"))
+    lines.append(Text(""))
+    return lines
 
 
 def render_summary(files: Sequence[FileResult], out: Console) -> None:
