@@ -148,3 +148,37 @@ def test_reverse_mode_derivative_agrees_with_sympy_diff(expr):
         # away from the kinks the two agree, which is what writing both with Step compares
         difference = to_steps(sp.diff(expr, t)) - to_steps(g.get(t, sp.Integer(0)))
         assert prover.decide(difference).status == "zero", (expr, t)
+
+
+def test_a_worker_keeps_to_its_document_and_helps_with_the_largest_one_left():
+    from types import SimpleNamespace
+
+    from symderiv.run.workers import Schedule
+
+    a, b, c = object(), object(), object()
+    tasks = [SimpleNamespace(doc=d) for d in (a, a, a, a, b, b, c)]
+    s = Schedule(tasks)  # type: ignore[arg-type]
+    first = s.take(None)                  # worker 1: the first document
+    second = s.take(None)                 # worker 2: the next document nobody has started, not a's second claim
+    assert (first, second) == (0, 4)
+    assert s.take(id(a)) == 1             # worker 1 stays with a
+    assert s.take(id(b)) == 5             # worker 2 finishes b ...
+    assert s.take(id(b)) == 6             # ... then starts c, the last document nobody has started
+    assert s.take(id(c)) == 2             # c done: it helps with a, the only document with claims left
+    assert s.take(id(a)) == 3 and not s
+
+
+def test_one_worker_takes_the_claims_in_file_order():
+    from types import SimpleNamespace
+
+    from symderiv.run.workers import Schedule
+
+    a, b = object(), object()
+    tasks = [SimpleNamespace(doc=d) for d in (a, a, b, a)]   # a document's claims are never split in practice
+    s = Schedule(tasks)  # type: ignore[arg-type]
+    order, current = [], None
+    while s:
+        n = s.take(current)
+        order.append(n)
+        current = id(tasks[n].doc)
+    assert order == [0, 1, 3, 2]
