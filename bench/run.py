@@ -6,7 +6,9 @@ Prints one table (markdown) of ratios with the raw seconds beside them:
   1. cold ``symderiv check derivations/`` (a new process, ``--no-cache``) against
      ``python -c "import sympy"``, both with Python's default bytecode cache (as SymPy's own
      import is measured), and again with PYTHONDONTWRITEBYTECODE=1 (set in some sandboxes),
-     under which each run compiles symderiv's ~80 modules from source;
+     under which each run compiles symderiv's ~80 modules from source; each run of symderiv is
+     paired with a run of the floor and the ratio is the median of the pairs' ratios (the machine's
+     speed drifts by ±20% through a day, and pairs keep the ratio meaningful);
   2. the same with a warm cache (a copy of derivations/ in a temporary project,
      checked once to fill its cache, then timed), against the same floor;
   3. symderiv's per-claim check (numeric stage + proof, in-process timing) against a
@@ -38,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PY = sys.executable
+REPEAT = 5          # paired runs of each whole-process measurement
 
 
 def wall(cmd: list[str], cwd: Path = ROOT, repeat: int = 1, env: dict[str, str] | None = None) -> float:
@@ -48,6 +51,17 @@ def wall(cmd: list[str], cwd: Path = ROOT, repeat: int = 1, env: dict[str, str] 
         subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def paired(a: list[str], b: list[str], repeat: int, cwd: Path = ROOT, env: dict[str, str] | None = None
+           ) -> tuple[float, float, float]:
+    """``a`` and ``b`` run in turn (a b a b ...): their median seconds and the median of the ratios
+    a/b taken pair by pair, which keeps the ratio meaningful when the machine's speed drifts."""
+    ta, tb = [], []
+    for _ in range(repeat):
+        ta.append(wall(a, cwd=cwd, env=env))
+        tb.append(wall(b, cwd=cwd, env=env))
+    return statistics.median(ta), statistics.median(tb), statistics.median(x / y for x, y in zip(ta, tb))
 
 
 def bytecode_env(cached: bool) -> dict[str, str]:
@@ -273,15 +287,18 @@ def main() -> int:
     args = ap.parse_args()
     rows: list[str] = ["| measurement | seconds | against | ratio | target |", "|---|---|---|---|---|"]
 
-    def row(name: str, secs: float | None, base: float | None, base_name: str, target: str) -> None:
-        ratio = f"{secs / base:.1f}×" if secs is not None and base else "—"
+    def row(name: str, secs: float | None, base: float | None, base_name: str, target: str,
+            ratio_of_pairs: float | None = None) -> None:
+        if ratio_of_pairs is not None:
+            ratio = f"{ratio_of_pairs:.1f}×"
+        else:
+            ratio = f"{secs / base:.1f}×" if secs is not None and base else "—"
         rows.append(f"| {name} | {fmt(secs)} | {base_name} {fmt(base)} | {ratio} | {target} |")
 
     print("floors ...", file=sys.stderr)
     cached, compiling = bytecode_env(True), bytecode_env(False)
-    floor = wall([PY, "-c", "import sympy"], repeat=5, env=cached)
-    bare = wall([PY, "-c", "pass"], repeat=5, env=cached)
-    help_s = wall([PY, "-m", "symderiv", "--help"], repeat=5, env=cached)
+    sympy_import = [PY, "-c", "import sympy"]
+    help_s, bare, help_ratio = paired([PY, "-m", "symderiv", "--help"], [PY, "-c", "pass"], 7, env=cached)
 
     print("cold and warm runs ...", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
@@ -294,22 +311,29 @@ def main() -> int:
         pycache = [p for p in package.rglob("__pycache__")]
         for p in pycache:                                              # so that this run really compiles
             shutil.rmtree(p, ignore_errors=True)
-        cold_compiling = wall(check + ["--no-cache"], cwd=env_cwd, repeat=3, env=compiling)
+        # each run of symderiv paired with a run of the floor (its ratio taken pair by pair); the floor
+        # always with the bytecode cache, as SymPy's install wrote it
+        floor_c: list[float] = []
+        cold_compiling: list[float] = []
+        for _ in range(REPEAT):
+            cold_compiling.append(wall(check + ["--no-cache"], cwd=env_cwd, env=compiling))
+            floor_c.append(wall(sympy_import, cwd=env_cwd, env=cached))
+        ratio_compiling = statistics.median(x / y for x, y in zip(cold_compiling, floor_c))
         wall(check + ["--no-cache"], cwd=env_cwd, env=cached)          # writes symderiv's bytecode
-        cold = wall(check + ["--no-cache"], cwd=env_cwd, repeat=3, env=cached)
+        cold, floor, cold_ratio = paired(check + ["--no-cache"], sympy_import, REPEAT, cwd=env_cwd, env=cached)
         wall(check, cwd=env_cwd, env=cached)                           # fills the result cache
-        warm = wall(check, cwd=env_cwd, repeat=3, env=cached)
+        warm, floor_w, warm_ratio = paired(check, sympy_import, REPEAT, cwd=env_cwd, env=cached)
         if not pycache:                                                # leave the package as it was found
             for p in package.rglob("__pycache__"):
                 shutil.rmtree(p, ignore_errors=True)
         import json
         summary = json.loads((project / "r.json").read_text(encoding="utf-8"))["summary"]
-    row(f"cold `symderiv check derivations/` ({summary['claims']} claims, -j default, median of 3)", cold, floor,
-        "import sympy", "≤ 4×")
-    row("the same with PYTHONDONTWRITEBYTECODE=1 (symderiv's modules compiled on every run)", cold_compiling,
-        floor, "import sympy", "")
-    row("warm cache, same", warm, floor, "import sympy", "≤ 1.5×")
-    row("`symderiv --help`", help_s, bare, "python -c pass", "≤ 2×")
+    row(f"cold `symderiv check derivations/` ({summary['claims']} claims, -j default, median of {REPEAT} "
+        "paired runs)", cold, floor, "import sympy", "≤ 4×", cold_ratio)
+    row("the same with PYTHONDONTWRITEBYTECODE=1 (symderiv's modules compiled on every run)",
+        statistics.median(cold_compiling), statistics.median(floor_c), "import sympy", "", ratio_compiling)
+    row("warm cache, same", warm, floor_w, "import sympy", "≤ 1.5×", warm_ratio)
+    row("`symderiv --help`", help_s, bare, "python -c pass", "≤ 2×", help_ratio)
 
     print("scaling ...", file=sys.stderr)
     _preload()
