@@ -53,14 +53,15 @@ def wall(cmd: list[str], cwd: Path = ROOT, repeat: int = 1, env: dict[str, str] 
     return statistics.median(times)
 
 
-def paired(a: list[str], b: list[str], repeat: int, cwd: Path = ROOT, env: dict[str, str] | None = None
-           ) -> tuple[float, float, float]:
-    """``a`` and ``b`` run in turn (a b a b ...): their median seconds and the median of the ratios
-    a/b taken pair by pair, which keeps the ratio meaningful when the machine's speed drifts."""
+def paired(a: list[str], b: list[str], repeat: int, cwd: Path = ROOT, env: dict[str, str] | None = None,
+           env_b: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """``a`` and ``b`` run in turn (a b a b ...; ``b`` in ``env_b`` when given): their median seconds and
+    the median of the ratios a/b taken pair by pair, which keeps the ratio meaningful when the
+    machine's speed drifts."""
     ta, tb = [], []
     for _ in range(repeat):
         ta.append(wall(a, cwd=cwd, env=env))
-        tb.append(wall(b, cwd=cwd, env=env))
+        tb.append(wall(b, cwd=cwd, env=env_b or env))
     return statistics.median(ta), statistics.median(tb), statistics.median(x / y for x, y in zip(ta, tb))
 
 
@@ -313,12 +314,8 @@ def main() -> int:
             shutil.rmtree(p, ignore_errors=True)
         # each run of symderiv paired with a run of the floor (its ratio taken pair by pair); the floor
         # always with the bytecode cache, as SymPy's install wrote it
-        floor_c: list[float] = []
-        cold_compiling: list[float] = []
-        for _ in range(REPEAT):
-            cold_compiling.append(wall(check + ["--no-cache"], cwd=env_cwd, env=compiling))
-            floor_c.append(wall(sympy_import, cwd=env_cwd, env=cached))
-        ratio_compiling = statistics.median(x / y for x, y in zip(cold_compiling, floor_c))
+        cold_compiling, floor_c, ratio_compiling = paired(check + ["--no-cache"], sympy_import, REPEAT, cwd=env_cwd,
+                                                          env=compiling, env_b=cached)
         wall(check + ["--no-cache"], cwd=env_cwd, env=cached)          # writes symderiv's bytecode
         cold, floor, cold_ratio = paired(check + ["--no-cache"], sympy_import, REPEAT, cwd=env_cwd, env=cached)
         wall(check, cwd=env_cwd, env=cached)                           # fills the result cache
@@ -331,7 +328,7 @@ def main() -> int:
     row(f"cold `symderiv check derivations/` ({summary['claims']} claims, -j default, median of {REPEAT} "
         "paired runs)", cold, floor, "import sympy", "≤ 4×", cold_ratio)
     row("the same with PYTHONDONTWRITEBYTECODE=1 (symderiv's modules compiled on every run)",
-        statistics.median(cold_compiling), statistics.median(floor_c), "import sympy", "", ratio_compiling)
+        cold_compiling, floor_c, "import sympy", "", ratio_compiling)
     row("warm cache, same", warm, floor_w, "import sympy", "≤ 1.5×", warm_ratio)
     row("`symderiv --help`", help_s, bare, "python -c pass", "≤ 2×", help_ratio)
 
