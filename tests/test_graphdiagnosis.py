@@ -196,6 +196,30 @@ def test_an_irrational_counterexample_is_shown_in_a_short_form() -> None:
     assert (cx.lhs_exact, cx.rhs_exact) == ("cosh(1)**(-2)", "tanh(1)**2 + 1")
 
 
+
+def test_a_value_with_a_huge_exponent_is_shown_as_built_without_factoring(monkeypatch) -> None:
+    """exp(b**3) for a rational b of a few digits is exp(-1524095/262144) at v = 0: ``factor`` would work on a
+    polynomial of that degree (it ran until its 5 s budget ran out, twice per claim), so it is not asked."""
+    from symderiv.engine.refute import showcase
+
+    def no_factor(e: Any) -> Any:
+        raise AssertionError(f"factor asked of {e}")
+
+    monkeypatch.setattr(showcase.sp, "factor", no_factor)
+    b = "(((-3/4))**3 - (1 + ((-3/4))**2))**3"
+    text = ('[symbols]\nn = "dim"\nv = "vector(n)"\n[check]\nsizes = { n = [2] }\n[[claim]]\nname = "shift"\n'
+            f'lhs = "exp(sum(exp(v)) - v.T @ v) * exp({b}) + exp(1/sqrt(3))"\n'
+            f'rhs = "exp(sum(exp(v)) - v.T @ v + {b}) + exp(1/sqrt(3)) + 1/100000000"\n')
+    (r,) = check_text(text, "big.toml")
+    cx = r.counterexample
+    assert r.verdict.value == "refuted" and cx.point == {"v": [0, 0]}
+    assert cx.lhs_exact == "exp(-1524095/262144) + exp(sqrt(3)/3)"
+    assert cx.rhs_exact == "1/100000000 + exp(-1524095/262144) + exp(sqrt(3)/3)"
+    monkeypatch.undo()        # small exponents are still rewritten: cancelled, factored, as hyperbolic functions
+    e = showcase.sp.E
+    assert showcase._readable(e / (e + showcase.sp.exp(2))) == "1/(1 + E)"
+    assert showcase._readable(4 * showcase.sp.exp(2) / (1 + showcase.sp.exp(2)) ** 2) == "cosh(1)**(-2)"
+
 BACKPROP = """
 [symbols]
 D = "dim"

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 WITNESS_SECONDS = 10.0     # a safety net only: MAX_CANDIDATES bounds the search, so reports are reproducible
 READABLE_OPS = 60          # rewrite an exact value for display only when it is this small...
 READABLE_SECONDS = 5.0     # ...and give up after this long (a safety net: the size bound keeps reports reproducible)
+READABLE_EXPONENT = 100    # ...and its rational exponents have numerator and denominator at most this
 MAX_CANDIDATES = 12
 MAX_SEARCH_NODES = 2_000   # steps larger than this (as trees) are not evaluated by SymPy (evalf is slow)
 
@@ -296,7 +297,7 @@ def _readable(e: Any) -> str:
     ``tanh(1)**2 + 1``, ``-tanh(1/2)``).  Ties keep the earlier form, the value as built first.
     """
     raw = str(e)
-    if e.is_Rational or sp.count_ops(e) > READABLE_OPS:
+    if e.is_Rational or sp.count_ops(e) > READABLE_OPS or not _small_exponents(e):
         return raw
     best = raw
     try:
@@ -310,3 +311,24 @@ def _readable(e: Any) -> str:
             sp.PolynomialError):
         pass
     return best
+
+
+def _small_exponents(e: Any) -> bool:
+    """Are the value's rational exponents small (``x**(p/q)``, and ``exp(p/q * u)`` term by term)?
+
+    ``factor`` and ``cancel`` write ``exp(p/q)`` and ``x**(p/q)`` as the p-th power of a generator
+    ``exp(1/q)`` or ``x**(1/q)``: at ``exp(-1524095/262144)`` (a point where one step has
+    ``exp(b**3)`` of a rational ``b``) ``factor`` worked on a polynomial of degree 1,524,095 until its
+    budget ran out.  Such values are shown as they are built."""
+    for n in sp.preorder_traversal(e):
+        if isinstance(n, sp.Pow):
+            terms: tuple[Any, ...] = (n.exp,)
+        elif isinstance(n, sp.exp):
+            terms = sp.Add.make_args(n.args[0])
+        else:
+            continue
+        for t in terms:
+            c = t.as_coeff_Mul()[0]
+            if c.is_Rational and (abs(c.p) > READABLE_EXPONENT or c.q > READABLE_EXPONENT):
+                return False
+    return True
