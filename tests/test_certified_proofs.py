@@ -7,6 +7,7 @@ the instantiated ones checked exactly.
 from __future__ import annotations
 
 import random
+import time
 from fractions import Fraction
 
 import pytest
@@ -14,7 +15,7 @@ import sympy as sp
 
 from symderiv import check_text
 from symderiv.engine.prove import exact
-from symderiv.engine.prove.proving import Prover, trials_needed, zero_mask
+from symderiv.engine.prove.proving import OutOfTime, Prover, budget, trials_needed, zero_mask
 
 OLD_PRIME = 2 ** 61 - 1
 
@@ -339,3 +340,29 @@ def test_a_proof_that_needs_simplify_is_proved_at_the_sizes_it_reached() -> None
     assert r.proved_sizes[:2] == ({"n": 2}, {"n": 3})
     assert all(s["n"] >= 4 for s in r.numeric_sizes)
     assert len(r.proved_sizes) + len(r.numeric_sizes) == 4
+
+
+def test_an_inner_time_budget_leaves_the_outer_one_running() -> None:
+    """A budget inside another (a simplify inside a witness search) used to cancel the outer one's alarm,
+    so the outer search could run on until the worker was killed at the claim's limit."""
+    with pytest.raises(OutOfTime):
+        with budget(0.2):
+            with budget(5.0):
+                pass
+            give_up = time.monotonic() + 30       # a guard against hanging, not a speed limit
+            while time.monotonic() < give_up:
+                pass
+            pytest.fail("the outer budget never ran out: the inner one cancelled it")
+    with pytest.raises(OutOfTime):                # and an inner budget cannot outlive the outer one
+        with budget(0.2):
+            try:
+                with budget(30.0):
+                    give_up = time.monotonic() + 60
+                    while time.monotonic() < give_up:
+                        pass
+            except OutOfTime:
+                pass
+            give_up = time.monotonic() + 60
+            while time.monotonic() < give_up:
+                pass
+            pytest.fail("the outer budget never ran out")

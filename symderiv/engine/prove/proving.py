@@ -58,6 +58,7 @@ from __future__ import annotations
 import math
 import random
 import signal
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -72,6 +73,7 @@ from .exact import Bound, Program, Unsupported, ZeroDenominator, compile_program
 ERROR_BITS = 100
 MAX_TRIALS = 40
 MAX_REDRAWS = 20
+OVERDUE = 1e-4     # an enclosing budget that ran out meanwhile fires this soon after the inner one ends
 
 
 class OutOfTime(Exception):
@@ -213,7 +215,8 @@ def exact_constant(program: Program) -> Fraction | None:
 def budget(seconds: float | None, cpu: bool = False) -> Iterator[None]:
     """Raise OutOfTime after ``seconds`` of wall-clock time, or of the process's CPU time when ``cpu``
     (main thread of a process only; else no limit).  The alarms are separate, so a CPU budget may
-    hold wall-clock ones (``simplify``'s) inside it."""
+    hold wall-clock ones (``simplify``'s) inside it.  A budget inside another of the same kind ends
+    no later than the outer one, and the outer one's time runs on after it (it used to be cancelled)."""
     sig, timer = (signal.SIGVTALRM, signal.ITIMER_VIRTUAL) if cpu else (signal.SIGALRM, signal.ITIMER_REAL)
     usable = seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
     if usable:
@@ -224,12 +227,18 @@ def budget(seconds: float | None, cpu: bool = False) -> Iterator[None]:
     if not usable:
         yield
         return
-    signal.setitimer(timer, seconds)
+    assert seconds is not None
+    outer = signal.getitimer(timer)[0]          # what an enclosing budget has left (0: none)
+    clock = time.process_time if cpu else time.monotonic
+    started = clock()
+    signal.setitimer(timer, min(seconds, outer) if outer else seconds)
     try:
         yield
     finally:
         signal.setitimer(timer, 0)
         signal.signal(sig, old)
+        if outer:                               # the enclosing budget's alarm, at its own time
+            signal.setitimer(timer, max(outer - (clock() - started), OVERDUE))
 
 
 def _alarm(signum: int, frame: Any) -> None:
