@@ -197,3 +197,21 @@ def test_the_ball_route_evaluates_the_tables_own_definitions_to_full_precision()
                 ball = ball.v if isinstance(ball, balls.Dual) else ball
                 assert ball.a.rad() < arb(2) ** -1000, (text, ball.a.rad())
                 assert abs(mpmath.mpf(ball.a.mid().str(340, radius=False)) - value) < mpmath.mpf(2) ** -1000, text
+
+
+def test_a_square_of_a_ball_around_zero_is_a_small_ball_not_nan() -> None:
+    """python-flint's arb ** 2 is nan on a ball around 0, so the certifier saw a 'value that is not finite'
+    (a kink) wherever a step squares something that cancels to 0, and never refuted there."""
+    from flint import arb
+
+    from symderiv.engine.refute import balls
+
+    for n in (2, 3, 4):
+        got = balls.power(balls.R(arb(0, 1e-15)), balls.lift(n)).a
+        assert got.is_finite() and got.contains(0) and got.rad() < 1e-14
+    assert balls.power(balls.R(arb(-2, 1e-10)), balls.lift(3)).a.contains(-8)
+    # found by bench/fuzz.py: e = 2 e for e = 1 + sum(exp(v)) written with a square of a zero; was `numeric`
+    e = "((1 + ((sum(exp(v)) - sum(exp(v))))**2) + sum(exp(v)))"
+    (r,) = check_text(f'[symbols]\nn = "dim"\nv = "vector(n)"\n[check]\nsizes = {{ n = [2] }}\n'
+                      f'[[claim]]\nname = "twice"\nexpect = false\nlhs = "{e}"\nrhs = "2 * {e}"\n', "sq.toml")
+    assert r.verdict.value == "refuted" and r.diagnosis == "factor"

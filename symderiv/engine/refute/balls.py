@@ -303,10 +303,20 @@ def _integer_power(x: Any, n: int) -> Any:
     if n < 0:
         return div(ONE, _integer_power(x, -n))
     if isinstance(x, R):
-        return R(x.a ** n)
+        if x.a.is_exact() or not x.a.contains(0):
+            return R(x.a ** n)
+        return R(_power_by_squaring(x.a, n))   # python-flint's ** is nan on a ball around 0: (0 +/- 1e-15)**2
     if n == 0:
         return ONE
     return Dual(x.tag, _integer_power(x.v, n), mul(mul(n, _integer_power(x.v, n - 1)), x.d))
+
+
+def _power_by_squaring(a: arb, n: int) -> arb:
+    """a**n (n >= 0) by products, each enclosing its factors' products: valid for any ball."""
+    out = arb(1)
+    for bit in bin(n)[2:]:
+        out = out * out * (a if bit == "1" else 1)
+    return out
 
 
 ZERO, ONE, TWO, HALF = R(arb(0)), R(arb(1)), R(arb(2)), R(arb(0.5))
