@@ -157,6 +157,21 @@ def test_a_difference_with_pieces_still_falls_back_to_simplify(monkeypatch: pyte
     assert Prover().decide(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1).status == "zero" and calls
 
 
+def test_a_gap_of_1e_130_is_refuted_before_simplify_can_spend_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the property test at 2,500 examples: simplify of this difference spends 50 s inside one
+    big-integer gcd (its 15 s budget cannot interrupt C code), so the claim ended `numeric` at its limit.
+    The witness search's first points are now tried before simplify, which is never reached here."""
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("simplify was called")
+    monkeypatch.setattr(sp, "simplify", refuse)
+    text = ('[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\n'
+            'steps = ["diff(log(sigma(-11/4 + 3*x)), x)", "(1 - sigma(-11/4 + 3*x)) * 3 + exp(-300) * x**2"]\n'
+            "[check]\ntimeout = 30\n")
+    r = one(text)
+    assert r.verdict.value == "refuted" and r.failed_step == 1
+    assert r.counterexample.certificate.startswith("ball arithmetic")
+
+
 # ------------------------------------------------------------------ 2. a nonzero constant, exactly
 def test_a_constant_modulo_the_old_prime_is_not_a_constant() -> None:
     # 5 + (2^61 - 1) x is 5 modulo 2^61 - 1 at every point, but it is not a constant

@@ -35,6 +35,7 @@ class Pair:
     where: tuple[Instance, Point | None] | None = None   # the counterexample's instance (and point)
     candidates: int = 0                  # points offered to the certifier
     hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
+    quick: set[str] = field(default_factory=set)   # instances whose first witness points were tried before simplify
 
 
 def shape_refuted(p: Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:

@@ -4,8 +4,11 @@
 holds the claim's program, steps, symbols, prover and certifiers: first the graph route
 (``fastproof``) for every pair at once, then SymPy's arrays entry by entry for what it
 leaves, region by region for piecewise differences (``by_cases``).  A nonzero constant
-difference, or one a rational point shows nonzero exactly, refutes the pair; anything the
-exact stage and ``simplify`` cannot settle leaves it undecided.
+difference, or one a rational point shows nonzero exactly, refutes the pair.  Before
+``simplify`` is asked about a difference with pieces, the witness search's first points are
+tried (``quick_witness``): a certified witness costs milliseconds, while ``simplify`` can spend
+the claim's time (and overrun its budget inside C code) on a difference like e^-300 x².
+Anything the exact stage and ``simplify`` cannot settle leaves it undecided.
 """
 from __future__ import annotations
 
@@ -19,12 +22,13 @@ from .building.arrays import NowhereDefined
 from .building.arrays import evaluator as symbolic_evaluator
 from .prove.casework import point_of, witness_counterexample
 from .prove.cases import has_pieces, prove_by_cases, witness
-from .refute.certify import exact_point
+from .refute.certify import PRECISIONS, exact_point, random_points
 from .building.evaluate import Instance
 from ..language.functions import ShapeError
 from .refute.nonzero import nonzero_counterexample, witness_rng
 from .pairs import Pair, clip, indices_of, shape_refuted
 from .building.parametric import LaterBuild
+from .prove.proving import OutOfTime, budget
 from ..results import Counterexample
 
 if TYPE_CHECKING:
@@ -37,6 +41,10 @@ if TYPE_CHECKING:
     from ..language.parsing import Node
     from ..language.reading import ClaimSpec
     from ..settings import Settings
+
+
+QUICK_POINTS = 2      # witness-search points tried before simplify (at the highest precision)
+QUICK_SECONDS = 2.0   # at most this long for them, per pair and instance
 
 
 class ProofStage:
@@ -53,6 +61,8 @@ class ProofStage:
 
     def located(self, k: int, inst: Instance, e: Exception) -> Exception: ...
     def certifier(self, k: int) -> "Certifier": ...
+    def certify(self, p: Pair, inst: Instance, point: dict[str, np.ndarray], max_bits: int = ...,
+                limited: bool = True) -> bool: ...
 
     def prove(self, inst: Instance, todo: list[Pair], start: float, shared: LaterBuild | None = None,
               exact_only: bool = False, count: int = 1) -> None:
@@ -112,7 +122,14 @@ class ProofStage:
                         continue
                     if p.refuted or p.undecided:
                         break
-                d = self.prover.decide(diff, use_simplify=not exact_only)
+                d = self.prover.decide(diff, use_simplify=False)
+                if d.status == "open" and not exact_only:
+                    # a certified witness first: ball arithmetic sees a gap of 1e-130 at a few points in
+                    # milliseconds, where simplify can spend its whole budget (and overrun it inside one
+                    # big-integer gcd) on a difference like exp(-300) x**2
+                    if self.quick_witness(p, inst):
+                        break
+                    d = self.prover.simplified(diff)
                 if d.status == "zero":
                     p.methods.add(d.method or "identical")
                     continue
@@ -139,6 +156,22 @@ class ProofStage:
                     p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
                                    + (f" ({d.method})" if d.method else ""))
                 break
+
+    def quick_witness(self, p: Pair, inst: Instance) -> bool:
+        """The witness search's first ``QUICK_POINTS`` points at this instance (``checking._Context.search``,
+        which then skips them for this pair), tried before ``simplify``; True when the pair is refuted.
+        The certifier compares every entry of the two steps, so this is done once per pair and instance."""
+        if inst.describe() in p.quick:
+            return False
+        p.quick.add(inst.describe())
+        try:
+            with budget(QUICK_SECONDS):
+                for point in random_points(self.program, self.used, inst, self.settings.seed, QUICK_POINTS):
+                    if self.certify(p, inst, point, PRECISIONS[-1], limited=False):
+                        return True
+        except OutOfTime:
+            pass
+        return False
 
     def witness_rng(self, p: Pair, inst: Instance, idx: tuple[int, ...]) -> "random.Random":
         """The counterexample search's generator for this pair, instance and entry: the same on every run.

@@ -82,7 +82,7 @@ class OutOfTime(Exception):
 
 @dataclass(frozen=True)
 class Decision:
-    status: str                  # "zero", "constant", "unknown"
+    status: str                  # "zero", "constant", "unknown"; "open": only simplify (not asked for) may settle it
     method: str | None = None
     constant: Any = None         # the nonzero constant, as a SymPy number
 
@@ -281,7 +281,7 @@ class Prover:
         except (Unsupported, RecursionError):
             pass
         if not use_simplify:
-            return Decision("unknown")
+            return Decision("open")
         return self.simplified(expr)
 
     def zeros(self, exprs: list[sp.Basic]) -> list[bool]:
