@@ -7,9 +7,6 @@ from __future__ import annotations
 
 __all__ = ["check_text", "__version__"]
 from .version import __version__
-# the report formats; here rather than in settings.py so that building the CLI's parser (--help)
-# imports nothing but argparse
-FORMATS = ("text", "json", "junit", "github", "sarif", "html")
 
 
 def check_text(text: str, name: str = "<text>", **settings: object) -> list:

@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import FORMATS, __version__
+from . import __version__
+from .formatnames import FORMATS
 
 TYPE_CHECKING = False     # not typing.TYPE_CHECKING: importing typing was a third of --help's imports
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .language.reading import CheckSettings
 
-from . import FORMATS  # noqa: F401 - re-exported: config.py checks a config's format against it
+from .formatnames import FORMATS  # noqa: F401 - re-exported: config.py checks a config's format against it
 
 
 @dataclass(frozen=True)

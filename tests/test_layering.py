@@ -1,12 +1,13 @@
-"""Imports flow one way: language <- engine <- run <- report <- cli, with results, settings and version
-at the bottom; no module of the four layers imports a layer above it or the package root."""
+"""Imports flow one way: language <- engine <- run <- report <- cli, with results, settings, version and
+formatnames at the bottom; no module of the four layers imports a layer above it or the package root,
+and no two modules import each other, directly or through others."""
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
-LAYERS = {"results": 0, "settings": 0, "version": 0, "language": 1, "engine": 2, "run": 3, "report": 4}
+LAYERS = {"results": 0, "settings": 0, "version": 0, "formatnames": 0, "language": 1, "engine": 2, "run": 3, "report": 4}
 
 
 def _imported(module: list[str], node: ast.Import | ast.ImportFrom) -> list[list[str]]:
@@ -50,4 +51,62 @@ def test_no_layer_imports_a_layer_above_it_or_the_package_root() -> None:
                 target = name[1] if len(name) > 1 else None
                 if target not in LAYERS or LAYERS[target] > layer:
                     wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {'.'.join(name)}")
+    assert not wrong, wrong
+
+
+def _module_of(name: list[str]) -> str | None:
+    """The package module a dotted import name reads (``symderiv.language.latex_reader._Reader`` gives
+    ``symderiv.language.latex_reader``; the package root is ``symderiv``); None outside the package."""
+    if name[0] != "symderiv":
+        return None
+    for n in range(len(name), 0, -1):
+        path = PACKAGE.parent.joinpath(*name[:n])
+        if path.with_suffix(".py").is_file() or (path / "__init__.py").is_file():
+            return ".".join(name[:n])
+    return None
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Each package module, and the package modules it imports at run time (inside functions too)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ["symderiv", *path.relative_to(PACKAGE).with_suffix("").parts]   # a package's: [..., "__init__"]
+        key = ".".join(module[:-1] if module[-1] == "__init__" else module)
+        graph[key] = set()
+        for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            for name in _imported(module, node):
+                target = _module_of(name)
+                if target is not None and target != key:
+                    graph[key].add(target)
+    return graph
+
+
+def test_no_modules_import_each_other() -> None:
+    """No circle of run-time imports, counting the ones inside functions: a circle means neither module
+    can be understood, or imported, without the other (the LaTeX reader had one through its commands)."""
+    graph = _import_graph()
+    state: dict[str, int] = {}
+    circles: list[list[str]] = []
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for t in sorted(graph.get(m, ())):
+            if state.get(t) == 1:
+                circles.append(path[path.index(t):] + [t])
+            elif t not in state:
+                visit(t, path + [t])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert not circles, circles
+
+
+def test_the_bottom_modules_import_nothing_of_the_package_above_them() -> None:
+    """results, settings, version and formatnames are read by every layer, so they read none of them
+    (settings read FORMATS from the package root, whose check_text imports the engine)."""
+    graph = _import_graph()
+    bottom = {"symderiv.results", "symderiv.settings", "symderiv.version", "symderiv.formatnames"}
+    wrong = {m: sorted(graph[m] - bottom) for m in bottom if graph[m] - bottom}
     assert not wrong, wrong

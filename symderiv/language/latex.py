@@ -21,12 +21,13 @@ The rules a user can rely on (docs/format.md, "LaTeX steps"):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Mapping
 
+from .latex_reader import _Reader
+from .latex_scope import Scope
 from .latex_tokens import LatexError, tokens, walk
-from .parsing import Namespace, Node, ParseError
-from .shapes import ShapeScope
+from .parsing import Node, ParseError
+
+__all__ = ["Scope", "is_latex", "read_equation", "read_latex", "split_sides", "strip_dollars"]
 
 
 def is_latex(text: object) -> bool:
@@ -36,22 +37,6 @@ def is_latex(text: object) -> bool:
 
 def strip_dollars(text: str) -> str:
     return text.strip().strip("$")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a LaTeX formula may name: the namespace, and the shapes of symbols and defines."""
-
-    ns: Namespace
-    shapes: ShapeScope
-
-    @staticmethod
-    def of(ns: Namespace, symbols: Mapping[str, tuple[str, tuple[str | int, ...]]],
-           defines: Mapping[str, Node]) -> "Scope":
-        return Scope(ns, ShapeScope(symbols, defines))
-
-    def declared(self, name: str) -> bool:
-        return self.ns.describe(name) not in (None, "constant")
 
 
 def read_latex(text: str, scope: Scope) -> Node:
@@ -68,7 +53,6 @@ def read_equation(text: str, scope: Scope) -> list[Node]:
     if not body.strip():
         raise LatexError("empty LaTeX formula")
     toks = tokens(walk(body), body)
-    from .latex_reader import _Reader
     reader = _Reader(toks, body, scope)
     try:
         parts = [reader.expr()]

@@ -9,7 +9,7 @@ from .parsing import ARRAY_KINDS, MAX_POWER, Bin, Calculus, Call, Index, IndexIt
 from .showing import show
 
 if TYPE_CHECKING:
-    from .latex import Scope
+    from .latex_scope import Scope
 
 
 class _Builder:

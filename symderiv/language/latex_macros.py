@@ -5,14 +5,11 @@ it (``\\input``, ``\\def``, ``\\newcommand``, ``\\sum``, ...): nothing is expand
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .functions import FUNCTIONS
 from .latex_tokens import Tok, tokens
 from .parsing import Name, Node
-
-if TYPE_CHECKING:
-    from .latex_reader import _Reader
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
          "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "varrho", "sigma", "tau", "upsilon", "phi", "varphi",
@@ -30,90 +27,100 @@ ELEMENTWISE = {"exp", "log", "sqrt", "tanh", "sigma", "sigmoid", "relu", "abs", 
                "sin", "cos", "tan", "arctan", "sinh", "cosh"}
 
 
-def macro(r: "_Reader", t: Tok) -> Node:
-    name = t.text
-    if name in REFUSED:
-        raise r.fail(t, f"{REFUSED[name]} (\\{name}) are not read; write the terms out, or use "
-                        "\\operatorname{sum}(...) for the sum of an array's entries")
-    if name in ("frac", "dfrac", "tfrac"):
-        r.advance()
-        return frac(r, t)
-    if name == "sqrt":
-        r.advance()
-        if len(t.args) > 1 and t.args[0] is not None:
-            raise r.fail(t, "only the square root \\sqrt{...} is read, not \\sqrt[n]{...}")
-        if not t.args or t.args[-1] is None:
-            raise r.fail(t, "\\sqrt needs an argument in braces: \\sqrt{x}")
-        return r.call("sqrt", [r.group_expr([t.args[-1]], t)], t)
-    if name in ACCENTS:
-        r.advance()
-        base = _word(t.args) or _greek_arg(t)
-        if base is None:
-            raise r.fail(t, f"\\{name} is read only over one letter or name, as in \\{name}{{y}}")
-        return r.name(f"{base}_{ACCENTS[name]}", t)
-    if name in WORD_MACROS:
-        r.advance()
-        word = _word(t.args)
-        if word is None:
-            raise r.fail(t, f"\\{name}{{...}} is read only around a plain name")
-        fn = word if word in FUNCTIONS else word.lower() if word.lower() in FUNCTIONS else None
-        if fn is not None and not r.scope.declared(word):
-            return r.apply(fn, t)
-        return r.name(word, t)
-    if name in GREEK:
-        r.advance()
-        if r.scope.declared(name) or name not in FUNCTIONS:
-            if name == "pi" and not r.scope.declared(name) and not r.is_op("_"):
-                return Name("pi")
-            return r.name(name, t)
-        return r.apply(name, t)
-    if name in FUNCTIONS or name in FUNCTION_MACROS:
-        r.advance()
-        return r.apply(FUNCTION_MACROS.get(name, name), t)
-    if name == "nabla":
-        r.advance()
-        if not r.is_op("_"):
-            raise r.fail(t, "\\nabla is read with a subscript: \\nabla_x f")
-        us = r.advance()
-        var_toks = r.script_tokens(us)
-        var, items = r.variable(_sub_reader(r, var_toks, t).primary_only(), t)
-        return r.derivative(r.term(), var, items, t, kind="grad")
-    if name in NORMS:
-        r.advance()
-        close = NORMS[name]
-        node = r.expr()
-        end = r.peek()
-        if not (end.kind == "macro" and end.text == close):
-            raise r.fail(end, f"expected \\{close} to close \\{name} at character {t.pos + 1}")
-        r.advance()
-        return r.call("norm", [node], t)
-    if name == "partial":
-        raise r.fail(t, "\\partial is read only in \\frac{\\partial f}{\\partial x}")
-    raise r.fail(t, f"\\{name} is not a command symderiv reads (nothing is expanded or defined)")
+class MacroReading:
+    """The LaTeX reader's commands, mixed into ``latex_reader._Reader`` (whose methods ``r`` calls)."""
+
+    def macro(self, t: Tok) -> Node:
+        """A command (``\\frac``, ``\\sqrt``, a Greek letter, a function, ...) at the reader's position."""
+        r: Any = self          # the reader this is mixed into
+        name = t.text
+        if name in REFUSED:
+            raise r.fail(t, f"{REFUSED[name]} (\\{name}) are not read; write the terms out, or use "
+                            "\\operatorname{sum}(...) for the sum of an array's entries")
+        if name in ("frac", "dfrac", "tfrac"):
+            r.advance()
+            return r.frac(t)
+        if name == "sqrt":
+            r.advance()
+            if len(t.args) > 1 and t.args[0] is not None:
+                raise r.fail(t, "only the square root \\sqrt{...} is read, not \\sqrt[n]{...}")
+            if not t.args or t.args[-1] is None:
+                raise r.fail(t, "\\sqrt needs an argument in braces: \\sqrt{x}")
+            return r.call("sqrt", [r.group_expr([t.args[-1]], t)], t)
+        if name in ACCENTS:
+            r.advance()
+            base = _word(t.args) or _greek_arg(t)
+            if base is None:
+                raise r.fail(t, f"\\{name} is read only over one letter or name, as in \\{name}{{y}}")
+            return r.name(f"{base}_{ACCENTS[name]}", t)
+        if name in WORD_MACROS:
+            r.advance()
+            word = _word(t.args)
+            if word is None:
+                raise r.fail(t, f"\\{name}{{...}} is read only around a plain name")
+            fn = word if word in FUNCTIONS else word.lower() if word.lower() in FUNCTIONS else None
+            if fn is not None and not r.scope.declared(word):
+                return r.apply(fn, t)
+            return r.name(word, t)
+        if name in GREEK:
+            r.advance()
+            if r.scope.declared(name) or name not in FUNCTIONS:
+                if name == "pi" and not r.scope.declared(name) and not r.is_op("_"):
+                    return Name("pi")
+                return r.name(name, t)
+            return r.apply(name, t)
+        if name in FUNCTIONS or name in FUNCTION_MACROS:
+            r.advance()
+            return r.apply(FUNCTION_MACROS.get(name, name), t)
+        if name == "nabla":
+            r.advance()
+            if not r.is_op("_"):
+                raise r.fail(t, "\\nabla is read with a subscript: \\nabla_x f")
+            us = r.advance()
+            var_toks = r.script_tokens(us)
+            var, items = r.variable(r.sub_reader(var_toks, t).primary_only(), t)
+            return r.derivative(r.term(), var, items, t, kind="grad")
+        if name in NORMS:
+            r.advance()
+            close = NORMS[name]
+            node = r.expr()
+            end = r.peek()
+            if not (end.kind == "macro" and end.text == close):
+                raise r.fail(end, f"expected \\{close} to close \\{name} at character {t.pos + 1}")
+            r.advance()
+            return r.call("norm", [node], t)
+        if name == "partial":
+            raise r.fail(t, "\\partial is read only in \\frac{\\partial f}{\\partial x}")
+        raise r.fail(t, f"\\{name} is not a command symderiv reads (nothing is expanded or defined)")
 
 
-def frac(r: "_Reader", t: Tok) -> Node:
-    """``\\frac{a}{b}``; ``\\frac{d}{dx}`` and ``\\frac{\\partial}{\\partial x}`` (operators on what follows);
-    ``\\frac{df}{dx}`` and ``\\frac{\\partial f}{\\partial x}``."""
-    if len(t.args) != 2 or t.args[0] is None or t.args[1] is None:
-        raise r.fail(t, "\\frac needs two arguments")
-    num = tokens([t.args[0]], r.text)[:-1]
-    den = tokens([t.args[1]], r.text)[:-1]
-    if num and num[0].kind == "group":
-        num = tokens(list(num[0].args), r.text)[:-1] if len(num) == 1 else num
-    if den and den[0].kind == "group":
-        den = tokens(list(den[0].args), r.text)[:-1] if len(den) == 1 else den
-    marker = _derivative_marker(num, den)
-    if marker is not None:
-        var, items = r.variable(_sub_reader(r, den[1:], t).primary_only(), t)
-        if len(num) == 1:
-            f = r.term()
-        else:
-            f = _sub_reader(r, num[1:], t).whole()
-        return r.derivative(f, var, items, t)
-    a = r.group_expr([t.args[0]], t)
-    b = r.group_expr([t.args[1]], t)
-    return r.binop("/", a, b, at=t)
+    def frac(self, t: Tok) -> Node:
+        """``\\frac{a}{b}``; ``\\frac{d}{dx}`` and ``\\frac{\\partial}{\\partial x}`` (operators on what follows);
+        ``\\frac{df}{dx}`` and ``\\frac{\\partial f}{\\partial x}``."""
+        r: Any = self          # the reader this is mixed into
+        if len(t.args) != 2 or t.args[0] is None or t.args[1] is None:
+            raise r.fail(t, "\\frac needs two arguments")
+        num = tokens([t.args[0]], r.text)[:-1]
+        den = tokens([t.args[1]], r.text)[:-1]
+        if num and num[0].kind == "group":
+            num = tokens(list(num[0].args), r.text)[:-1] if len(num) == 1 else num
+        if den and den[0].kind == "group":
+            den = tokens(list(den[0].args), r.text)[:-1] if len(den) == 1 else den
+        marker = _derivative_marker(num, den)
+        if marker is not None:
+            var, items = r.variable(r.sub_reader(den[1:], t).primary_only(), t)
+            if len(num) == 1:
+                f = r.term()
+            else:
+                f = r.sub_reader(num[1:], t).whole()
+            return r.derivative(f, var, items, t)
+        a = r.group_expr([t.args[0]], t)
+        b = r.group_expr([t.args[1]], t)
+        return r.binop("/", a, b, at=t)
+
+    def sub_reader(self, toks: list[Tok], at: Tok) -> "_TokReader":
+        """A reader of the same kind over tokens already split off (the parts of a \\frac, a \\nabla subscript)."""
+        return _TokReader(self, toks, at)
 
 
 def _derivative_marker(num: list[Tok], den: list[Tok]) -> str | None:
@@ -153,10 +160,9 @@ def _greek_arg(t: Tok) -> str | None:
 class _TokReader:
     """A reader over a list of tokens already split off (the parts of a \\frac, a \\nabla subscript)."""
 
-    def __init__(self, r: "_Reader", toks: list[Tok], at: Tok) -> None:
-        from .latex_reader import _Reader
+    def __init__(self, r: Any, toks: list[Tok], at: Tok) -> None:
         end = toks[-1].end if toks else at.end
-        self.r = _Reader(list(toks) + [Tok("end", "", end, end)], r.text, r.scope, r.depth + 1)
+        self.r = type(r)(list(toks) + [Tok("end", "", end, end)], r.text, r.scope, r.depth + 1)
         self.at = at
 
     def whole(self) -> Node:
@@ -170,10 +176,6 @@ class _TokReader:
         node = self.r.postfix(self.r.primary())
         self.r.expect_end()
         return node
-
-
-def _sub_reader(r: "_Reader", toks: list[Tok], at: Tok) -> _TokReader:
-    return _TokReader(r, toks, at)
 
 
 def _word(args: tuple) -> str | None:

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 from .functions import FUNCTIONS
 from .latex_build import _Builder
-from .latex_macros import ELEMENTWISE, ELEMENTWISE_MACROS, GREEK, PRODUCT_MACROS, TRANSPOSE, _word
+from .latex_macros import ELEMENTWISE, ELEMENTWISE_MACROS, GREEK, PRODUCT_MACROS, TRANSPOSE, MacroReading, _word
 from .latex_tokens import LatexError, Tok, excerpt, tokens
 from .parsing import MAX_DEPTH, Calculus, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
 from .showing import show
 
 if TYPE_CHECKING:
-    from .latex import Scope
+    from .latex_scope import Scope
 
 
-class _Reader(_Builder):
+class _Reader(MacroReading, _Builder):
     def __init__(self, toks: list[Tok], text: str, scope: "Scope", depth: int = 0) -> None:
         self.toks, self.text, self.scope, self.k, self.depth = toks, text, scope, 0, depth
         self.bars = 0                       # inside |...|: a bar closes rather than opens
@@ -235,8 +235,7 @@ class _Reader(_Builder):
             self.expect("|", t)
             return Call("abs", (node,))
         if t.kind == "macro":
-            from .latex_macros import macro
-            return macro(self, t)
+            return self.macro(t)
         raise self.fail(t, "expected an expression here")
 
     def letters(self) -> Node:
