@@ -80,6 +80,7 @@ class StepResult:
     diagnosis_detail: str | None = None
     counterexample: Counterexample | None = None
     message: str | None = None
+    sampled_sizes: tuple[dict[str, int], ...] = ()   # shown at index values drawn at random there, not all
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ class ClaimResult:
     readings: tuple[str | None, ...] = ()   # per step: how a LaTeX step was read (None for an expression)
     tex_notes: tuple[str, ...] = ()         # why (part of) the claim's tex was not checked
     proved_sizes: tuple[dict[str, int], ...] = ()    # the size assignments the proof covers
-    numeric_sizes: tuple[dict[str, int], ...] = ()   # size assignments checked only numerically
+    numeric_sizes: tuple[dict[str, int], ...] = ()   # size assignments the proof does not cover
+    sampled_sizes: tuple[dict[str, int], ...] = ()   # of those, the ones proved at randomly drawn index values
 
     def finish(self, *, strict: bool, seconds: float | None = None) -> "ClaimResult":
         """Set ``ok`` (and the time taken) from the verdict, ``expect`` and ``--strict``."""
@@ -131,6 +133,7 @@ class ClaimResult:
             "tex_notes": list(self.tex_notes),
             "proved_sizes": [dict(z) for z in self.proved_sizes],
             "numeric_sizes": [dict(z) for z in self.numeric_sizes],
+            "sampled_sizes": [dict(z) for z in self.sampled_sizes],
             "steps": [
                 {
                     "index": s.index,

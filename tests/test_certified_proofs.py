@@ -318,6 +318,39 @@ def test_proved_sizes_name_the_larger_sizes_in_every_format() -> None:
     assert "proved at n = 2, 3, 4, 5" in junit.find(".//testcase/system-out").text
 
 
+THREE_INDICES = claim("x[i] * x[j] + x[k]", "x[j] * x[i] + x[k]",
+                      symbols='n = "dim"\nx = "vector(n)"\ni = "index(n)"\nj = "index(n)"\nk = "index(n)"')
+
+
+def test_a_size_proved_at_drawn_index_values_only_is_not_said_to_be_covered() -> None:
+    """At n = 5 the three indices have 125 value combinations, more than are checked one by one, so the exact
+    check there draws one at random: n = 5 was listed in proved_sizes ("proved at n = 2, 3, 4, 5") although the
+    proof covers one combination of 125.  It is now a size the proof does not cover, marked sampled."""
+    import json
+
+    from symderiv.report.formats import render
+    from symderiv.report.wording import scope_text
+    from symderiv.results import FileResult, report_json
+    from symderiv.run.cache import claim_from_json, claim_to_json
+
+    r = one(THREE_INDICES)
+    assert r.verdict.value == "proved"
+    assert r.proved_sizes == ({"n": 2}, {"n": 3}, {"n": 4})
+    assert r.sampled_sizes == ({"n": 5},) and r.numeric_sizes == ({"n": 5},)
+    assert scope_text(r) == "proved at n = 2, 3, 4; proved at n = 5 for index values drawn at random only"
+    assert r.step_results[0].sizes == ({"n": 2}, {"n": 3}, {"n": 4})
+    assert r.step_results[0].sampled_sizes == ({"n": 5},)
+    assert claim_from_json(json.loads(json.dumps(claim_to_json(r)))) == r
+    files = [FileResult("t.toml", "t", None, (r,))]
+    assert report_json(files)["results"][0]["sampled_sizes"] == [{"n": 5}]
+    assert "drawn at random" in render("html", files)
+
+
+def test_every_index_value_is_checked_at_a_larger_size_up_to_64_combinations() -> None:
+    r = one(claim("x[i] * x[j]", "x[j] * x[i]", symbols='n = "dim"\nx = "vector(n)"\ni = "index(n)"\nj = "index(n)"'))
+    assert r.proved_sizes == ({"n": 2}, {"n": 3}, {"n": 4}, {"n": 5}) and r.sampled_sizes == ()
+
+
 def test_the_text_report_states_the_sizes() -> None:
     import io
 

@@ -184,7 +184,7 @@ class _Context(ProofStage):
         """One larger size assignment (``larger_instances``): exact for the pairs proved so far, numeric for
         the rest and for any the exact test does not settle at an instance; False when the sizes do not fit."""
         try:
-            insts = larger_instances(self.used, self.program, sizes, enumerate_ok=not self.pieces)
+            insts, sampled = larger_instances(self.used, self.program, sizes, enumerate_ok=not self.pieces)
         except ShapeError:
             return False
         proved = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
@@ -209,7 +209,7 @@ class _Context(ProofStage):
         note_checked(spot, [before[id(p)] for p in spot], sizes)
         for p in proved:
             if not (p.refuted or p.shape) and p not in failed:
-                p.proved_sizes.append(sizes)
+                (p.sampled_sizes if sampled else p.proved_sizes).append(sizes)
         self.extended.append((sizes, insts))
         return True
 

@@ -27,6 +27,7 @@ class Pair:
     open_points: bool = False            # numeric found at least one point in the domain
     proved_sizes: list[dict[str, int]] = field(default_factory=list)
     numeric_sizes: list[dict[str, int]] = field(default_factory=list)   # where some numeric point agreed
+    sampled_sizes: list[dict[str, int]] = field(default_factory=list)   # proved at drawn index values only
     methods: set[str] = field(default_factory=set)
     undecided: str | None = None         # why the proof stopped
     diagnosis: tuple[str | None, str | None] = (None, None)
@@ -73,7 +74,8 @@ def result_of(base: ClaimResult, pairs: list[Pair], start: float, provisional: b
         method = "simplify" if "simplify" in p.methods else ("exact evaluation" if "exact evaluation" in p.methods
                                                              else ("identical" if p.methods else None))
         steps.append(StepResult(p.k, verdict, method, tuple(p.proved_sizes), p.samples,
-                                p.diagnosis[0], p.diagnosis[1], p.refuted, msg))
+                                p.diagnosis[0], p.diagnosis[1], p.refuted, msg,
+                                sampled_sizes=tuple(p.sampled_sizes) if verdict is Verdict.PROVED else ()))
     failed = next((s for s in steps if s.verdict is Verdict.REFUTED), None)
     order = [Verdict.REFUTED, Verdict.TIMEOUT, Verdict.NUMERIC, Verdict.PROVED]
     verdict = next(v for v in order if any(s.verdict is v for s in steps) or v is Verdict.PROVED)
@@ -83,10 +85,11 @@ def result_of(base: ClaimResult, pairs: list[Pair], start: float, provisional: b
     if failed is None:
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
-    proved_sizes, numeric_sizes = ((), ()) if verdict not in (Verdict.PROVED, Verdict.NUMERIC) else scope(
-        [p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs], verdict is Verdict.PROVED)
+    proved_sizes, numeric_sizes, sampled_sizes = ((), (), ()) if verdict not in (Verdict.PROVED, Verdict.NUMERIC) \
+        else scope([p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs], verdict is Verdict.PROVED,
+                   [p.sampled_sizes for p in pairs])
     return replace(base, verdict=verdict, failed_step=failed.index if failed else None,
-                   proved_sizes=proved_sizes, numeric_sizes=numeric_sizes,
+                   proved_sizes=proved_sizes, numeric_sizes=numeric_sizes, sampled_sizes=sampled_sizes,
                    diagnosis=failed.diagnosis if failed else None,
                    counterexample=failed.counterexample if failed else None,
                    message=message, step_results=tuple(steps), seconds=time.monotonic() - start)

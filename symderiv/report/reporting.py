@@ -117,12 +117,12 @@ def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
     return lines
 
 
-def _sizes_text(s: StepResult) -> str:
-    return "; ".join(", ".join(f"{a}={b}" for a, b in z.items()) or "fixed sizes" for z in s.sizes)
+def _sizes_text(sizes: tuple[dict[str, int], ...]) -> str:
+    return "; ".join(", ".join(f"{a}={b}" for a, b in z.items()) or "fixed sizes" for z in sizes)
 
 
 def _proof_words(s: StepResult) -> str:
-    sizes = _sizes_text(s)
+    sizes = _sizes_text(s.sizes) + (f"; at drawn index values: {_sizes_text(s.sampled_sizes)}" if s.sampled_sizes else "")
     return f"shown equal by {s.method} ({sizes}); {s.samples} numeric points agree"
 
 
@@ -293,8 +293,8 @@ def _pair_story(s: StepResult) -> list[str]:
                        "difference exactly at every size")
     if s.sizes:
         how = {None: "", "identical": ", as identical expressions"}.get(s.method, f", by {s.method}")
-        larger = " (index values sampled at the sizes above the instantiated ones)" if any(s.sizes) else ""
-        out.append(f"proved equal at every index value for {_sizes_text(s)}{how}{larger}")
+        drawn = f"; at index values drawn at random for {_sizes_text(s.sampled_sizes)}" if s.sampled_sizes else ""
+        out.append(f"proved equal at every index value for {_sizes_text(s.sizes)}{how}{drawn}")
     elif s.verdict is not Verdict.REFUTED and s.method:
         out.append(f"method: {s.method}")
     out.append(f"numeric check: {s.samples} point{'s' if s.samples != 1 else ''} agreed"

@@ -213,11 +213,15 @@ def sizes_text(assignments: Sequence[dict[str, int]]) -> str:
 
 
 def scope_text(r: ClaimResult) -> str | None:
-    """The sizes a `proved` or `numeric` verdict covers: "proved at n = 2, 3, 4, 5" (None without dims)."""
+    """The sizes a `proved` or `numeric` verdict covers: "proved at n = 2, 3, 4, 5" (None without dims);
+    sizes proved at randomly drawn index values only are said so."""
     out = []
-    proved, checked = sizes_text(r.proved_sizes), sizes_text(r.numeric_sizes)
+    only = tuple(z for z in r.numeric_sizes if z not in r.sampled_sizes)
+    proved, sampled, checked = sizes_text(r.proved_sizes), sizes_text(r.sampled_sizes), sizes_text(only)
     if proved:
         out.append(f"proved at {proved}")
+    if sampled:
+        out.append(f"proved at {sampled} for index values drawn at random only")
     if checked:
         out.append(f"checked numerically only at {checked}" if proved else f"checked numerically at {checked}")
     return "; ".join(out) or None

@@ -66,7 +66,7 @@ def step_to_json(s: StepResult) -> dict[str, Any]:
         "index": s.index, "verdict": s.verdict.value, "method": s.method, "sizes": [dict(x) for x in s.sizes],
         "samples": s.samples, "diagnosis": s.diagnosis, "diagnosis_detail": s.diagnosis_detail,
         "counterexample": counterexample_to_json(s.counterexample) if s.counterexample else None,
-        "message": s.message,
+        "message": s.message, "sampled_sizes": [dict(x) for x in s.sampled_sizes],
     }
 
 
@@ -74,7 +74,8 @@ def step_from_json(d: dict[str, Any]) -> StepResult:
     cex = d["counterexample"]
     return StepResult(int(d["index"]), Verdict(d["verdict"]), d["method"], tuple(dict(x) for x in d["sizes"]),
                       int(d["samples"]), d["diagnosis"], d["diagnosis_detail"],
-                      counterexample_from_json(cex) if cex is not None else None, d["message"])
+                      counterexample_from_json(cex) if cex is not None else None, d["message"],
+                      tuple(dict(x) for x in d.get("sampled_sizes", ())))
 
 
 def claim_to_json(r: ClaimResult) -> dict[str, Any]:
@@ -87,6 +88,7 @@ def claim_to_json(r: ClaimResult) -> dict[str, Any]:
         "step_results": [step_to_json(s) for s in r.step_results], "note": r.note, "tex": list(r.tex) if isinstance(r.tex, tuple) else r.tex,
         "readings": list(r.readings), "tex_notes": list(r.tex_notes),
         "proved_sizes": [dict(z) for z in r.proved_sizes], "numeric_sizes": [dict(z) for z in r.numeric_sizes],
+        "sampled_sizes": [dict(z) for z in r.sampled_sizes],
     }
 
 
@@ -99,7 +101,8 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
                        d["note"], tuple(d["tex"]) if isinstance(d["tex"], list) else d["tex"],
                        tuple(d.get("readings", ())), tuple(d.get("tex_notes", ())),
                        proved_sizes=tuple(dict(z) for z in d.get("proved_sizes", ())),
-                       numeric_sizes=tuple(dict(z) for z in d.get("numeric_sizes", ())))
+                       numeric_sizes=tuple(dict(z) for z in d.get("numeric_sizes", ())),
+                       sampled_sizes=tuple(dict(z) for z in d.get("sampled_sizes", ())))
 
 
 # ---------------------------------------------------------------- keys

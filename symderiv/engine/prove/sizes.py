@@ -28,7 +28,7 @@ from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num
 
 FIRST = 4                 # the smallest extension size
 MAX_SIZE = 7              # the largest: beyond this the cost grows faster than the evidence
-MAX_ENUMERATED = 8        # at a larger size, every index value and label combination up to this many
+MAX_ENUMERATED = 64       # at a larger size, every index value and label combination up to this many
 OS_RANDOM = random.SystemRandom()
 
 
@@ -93,14 +93,15 @@ def extension_assignments(used: set[str], program: Program, nodes: list[Node],
 
 
 def larger_instances(used: set[str], program: Program, sizes: dict[str, int], enumerate_ok: bool = True
-                     ) -> list[Instance]:
+                     ) -> tuple[list[Instance], bool]:
     """The instances checked at a larger size assignment: every index value and one-hot label combination
-    when there are at most MAX_ENUMERATED (and ``enumerate_ok``), else one drawn at random."""
-    if enumerate_ok:
-        every = instances(used, program, sizes)
-        if len(every) <= MAX_ENUMERATED:
-            return every
-    return sampled_instances(used, program, sizes)
+    when there are at most MAX_ENUMERATED (and ``enumerate_ok``), else one drawn at random; and whether
+    that left some out (a proof there then covers the drawn values only: ``sampled_sizes``)."""
+    every = instances(used, program, sizes)
+    if enumerate_ok and len(every) <= MAX_ENUMERATED:
+        return every, False
+    drawn = sampled_instances(used, program, sizes)
+    return drawn, len(drawn) < len(every)
 
 
 def sampled_instances(used: set[str], program: Program, sizes: dict[str, int], count: int = 1,
@@ -124,25 +125,32 @@ def sampled_instances(used: set[str], program: Program, sizes: dict[str, int], c
     return out
 
 
-def scope(proved: list[list[dict[str, int]]], checked: list[list[dict[str, int]]], is_proved: bool
-          ) -> tuple[tuple[dict[str, int], ...], tuple[dict[str, int], ...]]:
-    """(proved_sizes, numeric_sizes) of a claim from each pair's proved and numerically checked sizes.
+Sizes = tuple[dict[str, int], ...]
 
-    A size assignment is proved when every pair was proved there (only for a claim whose verdict
-    is ``proved``); it is numeric when every pair was proved or numerically checked there, and it
-    is not proved.
+
+def scope(proved: list[list[dict[str, int]]], checked: list[list[dict[str, int]]], is_proved: bool,
+          sampled: list[list[dict[str, int]]] | None = None) -> tuple[Sizes, Sizes, Sizes]:
+    """(proved_sizes, numeric_sizes, sampled_sizes) of a claim from each pair's proved, numerically checked
+    and sampled sizes (proved exactly at index values drawn at random, not at all of them).
+
+    A size assignment is proved when every pair was proved there at every index value (only for a
+    claim whose verdict is ``proved``); it is numeric when every pair was proved, sampled or
+    numerically checked there, and it is not proved: the proof does not cover it.  Sampled sizes
+    are the numeric ones where every pair was proved or sampled (for a ``proved`` claim).
     """
     if not proved:
-        return (), ()
+        return (), (), ()
+    sampled = sampled if sampled is not None else [[] for _ in proved]
     every: list[dict[str, int]] = []
-    for sizes in [s for p in proved for s in p] + [s for c in checked for s in c]:
+    for sizes in [s for group in (proved, sampled, checked) for p in group for s in p]:
         if sizes not in every:
             every.append(sizes)
-    both = list(zip(proved, checked))
-    proved_all = [s for s in every if is_proved and all(s in p for p, _ in both)]
-    numeric = [s for s in every if s not in proved_all and all(s in p or s in c for p, c in both)]
+    pairs = list(zip(proved, checked, sampled))
+    proved_all = [s for s in every if is_proved and all(s in p for p, _, _ in pairs)]
+    numeric = [s for s in every if s not in proved_all and all(s in p or s in c or s in d for p, c, d in pairs)]
+    drawn = [s for s in numeric if is_proved and all(s in p or s in d for p, _, d in pairs)]
     key = (lambda s: (sum(s.values()), tuple(s.values())))
-    return tuple(sorted(proved_all, key=key)), tuple(sorted(numeric, key=key))
+    return tuple(sorted(proved_all, key=key)), tuple(sorted(numeric, key=key)), tuple(sorted(drawn, key=key))
 
 
 def note_checked(pairs: list[Any], before: list[int], sizes: dict[str, int]) -> None:
