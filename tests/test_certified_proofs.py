@@ -228,6 +228,21 @@ def test_a_claim_wrong_at_one_index_value_of_a_larger_size_is_refuted_on_every_r
     assert r.counterexample.sizes == {"n": 4} and r.counterexample.indices == {"i": 3}
 
 
+def test_a_piecewise_claim_wrong_at_one_index_value_of_a_larger_size_is_refuted_on_every_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A piecewise claim drew one index value at random at every larger size; up to PIECEWISE_ENUMERATED (8)
+    it now checks them all, so with the draw pinned to i = 0 it is still refuted at i = 3."""
+    from symderiv.engine.prove import sizes
+    monkeypatch.setattr(sizes.OS_RANDOM, "randrange", lambda *args: 0)     # the sampler's draws, pinned
+    syms = 'n = "dim"\nv = "vector(n)"\ni = "index(n)"'
+    r = one(claim("relu(v[i]) + (n - 2) * (n - 3) * onehot(i, n)[n - 1] * v[i]", "relu(v[i])", symbols=syms))
+    assert r.verdict.value == "refuted"
+    assert r.counterexample.sizes == {"n": 4} and r.counterexample.indices == {"i": 3}
+    r = one(claim("relu(v[i])", "maximum(v[i], 0)", symbols=syms))
+    assert r.verdict.value == "proved" and r.sampled_sizes == ()
+    assert r.proved_sizes == ({"n": 2}, {"n": 3}, {"n": 4}, {"n": 5})
+
+
 CAYLEY_HAMILTON_3 = """
 [symbols]
 n = "dim"

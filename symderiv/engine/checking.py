@@ -184,7 +184,7 @@ class _Context(ProofStage):
         """One larger size assignment (``larger_instances``): exact for the pairs proved so far, numeric for
         the rest and for any the exact test does not settle at an instance; False when the sizes do not fit."""
         try:
-            insts, sampled = larger_instances(self.used, self.program, sizes, enumerate_ok=not self.pieces)
+            insts, sampled = larger_instances(self.used, self.program, sizes, piecewise=self.pieces)
         except ShapeError:
             return False
         proved = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]

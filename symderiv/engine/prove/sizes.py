@@ -14,9 +14,10 @@ multiply, counting dims used as numbers).
 ``extension_assignments`` gives a few assignments, each dim at 4 and 5 over them,
 neighbouring dims at different sizes within an assignment (so a transpose or a
 swapped dim is visible); ``larger_instances`` checks every index value and one-hot label
-combination there when there are at most MAX_ENUMERATED and the claim has no piecewise
-function (they share one parametric build), and otherwise ``sampled_instances`` draws one
-at random (operating-system randomness), so the extension stays cheap.
+combination there when there are at most MAX_ENUMERATED (PIECEWISE_ENUMERATED for a
+piecewise claim; they share one parametric build), and otherwise ``sampled_instances`` draws
+one at random (operating-system randomness), so the extension stays cheap; a size checked
+that way is reported as sampled, not as proved.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num
 FIRST = 4                 # the smallest extension size
 MAX_SIZE = 7              # the largest: beyond this the cost grows faster than the evidence
 MAX_ENUMERATED = 64       # at a larger size, every index value and label combination up to this many
+PIECEWISE_ENUMERATED = 8  # the same for a piecewise claim (a SymPy build and case split per combination)
 OS_RANDOM = random.SystemRandom()
 
 
@@ -92,13 +94,14 @@ def extension_assignments(used: set[str], program: Program, nodes: list[Node],
     return out
 
 
-def larger_instances(used: set[str], program: Program, sizes: dict[str, int], enumerate_ok: bool = True
+def larger_instances(used: set[str], program: Program, sizes: dict[str, int], piecewise: bool = False
                      ) -> tuple[list[Instance], bool]:
     """The instances checked at a larger size assignment: every index value and one-hot label combination
-    when there are at most MAX_ENUMERATED (and ``enumerate_ok``), else one drawn at random; and whether
-    that left some out (a proof there then covers the drawn values only: ``sampled_sizes``)."""
+    when there are at most MAX_ENUMERATED (PIECEWISE_ENUMERATED for a piecewise claim), else one drawn at
+    random; and whether that left some out (a proof there then covers the drawn values only:
+    ``sampled_sizes``)."""
     every = instances(used, program, sizes)
-    if enumerate_ok and len(every) <= MAX_ENUMERATED:
+    if len(every) <= (PIECEWISE_ENUMERATED if piecewise else MAX_ENUMERATED):
         return every, False
     drawn = sampled_instances(used, program, sizes)
     return drawn, len(drawn) < len(every)
