@@ -15,7 +15,7 @@ import sympy as sp
 
 from symderiv import check_text
 from symderiv.engine.prove import exact
-from symderiv.engine.prove.proving import OutOfTime, Prover, budget, trials_needed, zero_mask
+from symderiv.engine.prove.proving import REFIRE, OutOfTime, Prover, budget, trials_needed, zero_mask
 
 OLD_PRIME = 2 ** 61 - 1
 
@@ -429,3 +429,24 @@ def test_an_inner_time_budget_leaves_the_outer_one_running() -> None:
             while time.monotonic() < give_up:
                 pass
             pytest.fail("the outer budget never ran out")
+
+
+def test_a_time_budget_whose_alarm_was_swallowed_fires_again() -> None:
+    """An OutOfTime raised inside a gc callback or a finaliser is lost (Python prints "Exception ignored"),
+    as is one a library's broad ``except`` catches; the budget used to end there, and the computation ran
+    on until the worker was killed (or for good, in process: check_text, the pytest plugin)."""
+    lost = 0
+    with pytest.raises(OutOfTime):
+        with budget(0.05):
+            give_up = time.monotonic() + 30           # a guard against hanging, not a speed limit
+            while time.monotonic() < give_up:
+                try:
+                    while time.monotonic() < give_up:
+                        pass
+                except OutOfTime:                     # the first one lost, as in a finaliser
+                    lost += 1
+                    if lost > 1:
+                        raise
+            pytest.fail("the budget ended with its first alarm lost")
+    assert lost == 2
+    time.sleep(2 * REFIRE)                            # and once the budget is over, nothing fires

@@ -74,6 +74,7 @@ ERROR_BITS = 100
 MAX_TRIALS = 40
 MAX_REDRAWS = 20
 OVERDUE = 1e-4     # an enclosing budget that ran out meanwhile fires this soon after the inner one ends
+REFIRE = 0.25      # seconds (of the budget's clock) after which an alarm whose OutOfTime was lost fires again
 
 
 class OutOfTime(Exception):
@@ -242,6 +243,10 @@ def budget(seconds: float | None, cpu: bool = False) -> Iterator[None]:
 
 
 def _alarm(signum: int, frame: Any) -> None:
+    # armed again before raising: an exception raised inside a gc callback or a finaliser (or caught by a
+    # broad ``except`` in a library) is lost, and the computation would run on; the budget's own clean-up
+    # disarms the timer first thing, so an OutOfTime that reaches it is the last
+    signal.setitimer(signal.ITIMER_VIRTUAL if signum == signal.SIGVTALRM else signal.ITIMER_REAL, REFIRE)
     raise OutOfTime()
 
 
