@@ -352,13 +352,19 @@ def test_a_size_proved_at_drawn_index_values_only_is_not_said_to_be_covered() ->
     assert r.verdict.value == "proved"
     assert r.proved_sizes == ({"n": 2}, {"n": 3}, {"n": 4})
     assert r.sampled_sizes == ({"n": 5},) and r.numeric_sizes == ({"n": 5},)
-    assert scope_text(r) == "proved at n = 2, 3, 4; proved at n = 5 for index values drawn at random only"
+    assert scope_text(r) == "proved at n = 2, 3, 4; proved at n = 5 for one random choice of index values only"
     assert r.step_results[0].sizes == ({"n": 2}, {"n": 3}, {"n": 4})
     assert r.step_results[0].sampled_sizes == ({"n": 5},)
     assert claim_from_json(json.loads(json.dumps(claim_to_json(r)))) == r
     files = [FileResult("t.toml", "t", None, (r,))]
     assert report_json(files)["results"][0]["sampled_sizes"] == [{"n": 5}]
-    assert "drawn at random" in render("html", files)
+    assert "for one random choice of index values only" in render("html", files)
+    import io
+
+    from symderiv.report.reporting import console, render as render_text
+    buf = io.StringIO()
+    render_text(files, console(buf), verbose=True)
+    assert "(n=2; n=3; n=4; at one random choice of index values: n=5)" in buf.getvalue()
 
 
 def test_every_index_value_is_checked_at_a_larger_size_up_to_64_combinations() -> None:

@@ -122,7 +122,9 @@ def _sizes_text(sizes: tuple[dict[str, int], ...]) -> str:
 
 
 def _proof_words(s: StepResult) -> str:
-    sizes = _sizes_text(s.sizes) + (f"; at drawn index values: {_sizes_text(s.sampled_sizes)}" if s.sampled_sizes else "")
+    sizes = _sizes_text(s.sizes)
+    if s.sampled_sizes:
+        sizes += f"; at one random choice of index values: {_sizes_text(s.sampled_sizes)}"
     return f"shown equal by {s.method} ({sizes}); {s.samples} numeric points agree"
 
 
@@ -293,7 +295,7 @@ def _pair_story(s: StepResult) -> list[str]:
                        "difference exactly at every size")
     if s.sizes:
         how = {None: "", "identical": ", as identical expressions"}.get(s.method, f", by {s.method}")
-        drawn = f"; at index values drawn at random for {_sizes_text(s.sampled_sizes)}" if s.sampled_sizes else ""
+        drawn = f"; at one random choice of index values for {_sizes_text(s.sampled_sizes)}" if s.sampled_sizes else ""
         out.append(f"proved equal at every index value for {_sizes_text(s.sizes)}{how}{drawn}")
     elif s.verdict is not Verdict.REFUTED and s.method:
         out.append(f"method: {s.method}")

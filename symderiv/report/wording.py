@@ -221,7 +221,7 @@ def scope_text(r: ClaimResult) -> str | None:
     if proved:
         out.append(f"proved at {proved}")
     if sampled:
-        out.append(f"proved at {sampled} for index values drawn at random only")
+        out.append(f"proved at {sampled} for one random choice of index values only")
     if checked:
         out.append(f"checked numerically only at {checked}" if proved else f"checked numerically at {checked}")
     return "; ".join(out) or None
