@@ -172,6 +172,24 @@ def test_a_gap_of_1e_130_is_refuted_before_simplify_can_spend_the_time_limit(mon
     assert r.counterexample.certificate.startswith("ball arithmetic")
 
 
+def test_the_witness_tries_before_simplify_share_one_budget_per_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tried at every instance, two points each, they could spend a claim's limit on large arrays; a pair's
+    tries stop once they took QUICK_SECONDS in all (each try here takes at least 0.3 s)."""
+    from symderiv.engine import checking, proofstage
+    calls: list[int] = []
+
+    def slow(self, p, inst, point, max_bits=0, limited=True):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        time.sleep(0.3)
+        return False
+    monkeypatch.setattr(checking._Context, "certify", slow)
+    monkeypatch.setattr(checking._Context, "search", lambda *args: None)      # only the tries before simplify
+    r = one(claim("log(exp(v[i]) + 1) * log(exp(v[j]) + 1)", "(v[i] + log(1 + exp(-v[i]))) * (v[j] + log(1 + exp(-v[j])))",
+                  symbols='n = "dim"\nv = "vector(n)"\ni = "index(n)"\nj = "index(n)"'))
+    assert r.verdict.value == "proved"
+    assert len(calls) <= proofstage.QUICK_SECONDS / 0.3 + 1 < 2 * 13      # 13 instances at n = 2 and 3
+
+
 # ------------------------------------------------------------------ 2. a nonzero constant, exactly
 def test_a_constant_modulo_the_old_prime_is_not_a_constant() -> None:
     # 5 + (2^61 - 1) x is 5 modulo 2^61 - 1 at every point, but it is not a constant

@@ -37,6 +37,7 @@ class Pair:
     candidates: int = 0                  # points offered to the certifier
     hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
     quick: set[str] = field(default_factory=set)   # instances whose first witness points were tried before simplify
+    quick_seconds: float = 0.0           # the time those tries took
 
 
 def shape_refuted(p: Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:

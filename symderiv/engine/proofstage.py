@@ -12,6 +12,7 @@ Anything the exact stage and ``simplify`` cannot settle leaves it undecided.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 
 QUICK_POINTS = 2      # witness-search points tried before simplify (at the highest precision)
-QUICK_SECONDS = 2.0   # at most this long for them, per pair and instance
+QUICK_SECONDS = 2.0   # at most this long for them, per pair (all its instances together)
 
 
 class ProofStage:
@@ -162,17 +163,23 @@ class ProofStage:
     def quick_witness(self, p: Pair, inst: Instance) -> bool:
         """The witness search's first ``QUICK_POINTS`` points at this instance (``checking._Context.search``,
         which then skips them for this pair), tried before ``simplify``; True when the pair is refuted.
-        The certifier compares every entry of the two steps, so this is done once per pair and instance."""
-        if inst.describe() in p.quick:
+        The certifier compares every entry of the two steps, so this is done once per pair and instance,
+        within QUICK_SECONDS per pair over all its instances (a claim with many index values and large
+        arrays must not spend its time limit here instead of in ``simplify``)."""
+        left = QUICK_SECONDS - p.quick_seconds
+        if inst.describe() in p.quick or left <= 0:
             return False
         p.quick.add(inst.describe())
+        started = time.monotonic()
         try:
-            with budget(QUICK_SECONDS):
+            with budget(left):
                 for point in random_points(self.program, self.used, inst, self.settings.seed, QUICK_POINTS):
                     if self.certify(p, inst, point, PRECISIONS[-1], limited=False):
                         return True
         except OutOfTime:
             pass
+        finally:
+            p.quick_seconds += time.monotonic() - started
         return False
 
     def witness_rng(self, p: Pair, inst: Instance, idx: tuple[int, ...]) -> "random.Random":
