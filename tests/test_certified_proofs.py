@@ -385,6 +385,14 @@ def test_a_size_proved_at_drawn_index_values_only_is_not_said_to_be_covered() ->
     assert "(n=2; n=3; n=4; at one random choice of index values: n=5)" in buf.getvalue()
 
 
+def test_a_larger_size_with_too_many_label_combinations_to_list_is_still_checked() -> None:
+    """Two n x n one-hot label matrices have 65,536 combinations at n = 4, more than may be listed: the larger
+    sizes used to be skipped without a word (the listing failed); they are now checked at one random choice."""
+    r = one(claim("sum(Y) + sum(Z)", "2 * n", symbols='n = "dim"\nY = "onehot_rows(n, n)"\nZ = "onehot_rows(n, n)"'))
+    assert r.verdict.value == "proved"
+    assert r.proved_sizes == ({"n": 2}, {"n": 3}) and r.sampled_sizes == ({"n": 4}, {"n": 5})
+
+
 def test_every_index_value_is_checked_at_a_larger_size_up_to_64_combinations() -> None:
     r = one(claim("x[i] * x[j]", "x[j] * x[i]", symbols='n = "dim"\nx = "vector(n)"\ni = "index(n)"\nj = "index(n)"'))
     assert r.proved_sizes == ({"n": 2}, {"n": 3}, {"n": 4}, {"n": 5}) and r.sampled_sizes == ()

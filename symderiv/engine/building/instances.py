@@ -53,14 +53,33 @@ def size_assignments(used: set[str], program: Program, configured: dict[str, tup
     return sorted(combos, key=lambda c: (sum(c.values()), tuple(c.values())))
 
 
-def instances(used: set[str], program: Program, sizes: dict[str, int]) -> list[Instance]:
-    """Every value of every index (and one-hot label) symbol the claim uses, at these sizes."""
+def _check_entries(used: set[str], program: Program, sizes: dict[str, int]) -> None:
     for name in used:
         decl = program.symbols[name]
         if decl.kind not in ("dim", "index"):
             r, c = shape_of(decl, sizes)
             if r * c > MAX_ENTRIES:
                 raise ShapeError(f"{name!r} would have {r * c} entries at {sizes} (the limit is {MAX_ENTRIES})")
+
+
+def combinations(used: set[str], program: Program, sizes: dict[str, int]) -> int:
+    """How many index value and one-hot label combinations ``instances`` would list, without listing them
+    (a ShapeError, as there, when an array would be too large)."""
+    _check_entries(used, program, sizes)
+    total = 1
+    for n in used:
+        decl = program.symbols[n]
+        if decl.kind == "index":
+            total *= decl.dims[0] if isinstance(decl.dims[0], int) else sizes[decl.dims[0]]
+        elif decl.kind == "onehot_rows":
+            r, c = shape_of(decl, sizes)
+            total *= c ** r
+    return total
+
+
+def instances(used: set[str], program: Program, sizes: dict[str, int]) -> list[Instance]:
+    """Every value of every index (and one-hot label) symbol the claim uses, at these sizes."""
+    _check_entries(used, program, sizes)
     names = sorted(n for n in used if program.symbols[n].kind in ("index", "onehot_rows"))
     ranges: list[list[Any]] = []
     for n in names:

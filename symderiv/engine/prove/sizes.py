@@ -25,6 +25,7 @@ import random
 from typing import Any
 
 from ..building.evaluate import Instance, Program, instances, shape_of
+from ..building.instances import combinations
 from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
 FIRST = 4                 # the smallest extension size
@@ -100,11 +101,11 @@ def larger_instances(used: set[str], program: Program, sizes: dict[str, int], pi
     when there are at most MAX_ENUMERATED (PIECEWISE_ENUMERATED for a piecewise claim), else one drawn at
     random; and whether that left some out (a proof there then covers the drawn values only:
     ``sampled_sizes``)."""
-    every = instances(used, program, sizes)
-    if len(every) <= (PIECEWISE_ENUMERATED if piecewise else MAX_ENUMERATED):
-        return every, False
+    count = combinations(used, program, sizes)
+    if count <= (PIECEWISE_ENUMERATED if piecewise else MAX_ENUMERATED):
+        return instances(used, program, sizes), False
     drawn = sampled_instances(used, program, sizes)
-    return drawn, len(drawn) < len(every)
+    return drawn, len(drawn) < count
 
 
 def sampled_instances(used: set[str], program: Program, sizes: dict[str, int], count: int = 1,
