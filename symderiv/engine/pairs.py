@@ -87,8 +87,8 @@ def result_of(base: ClaimResult, pairs: list[Pair], start: float, provisional: b
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
     proved_sizes, numeric_sizes, sampled_sizes = ((), (), ()) if verdict not in (Verdict.PROVED, Verdict.NUMERIC) \
-        else scope([p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs], verdict is Verdict.PROVED,
-                   [p.sampled_sizes for p in pairs])
+        else scope([p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs],
+                   [p.sampled_sizes for p in pairs], verdict is Verdict.PROVED)
     return replace(base, verdict=verdict, failed_step=failed.index if failed else None,
                    proved_sizes=proved_sizes, numeric_sizes=numeric_sizes, sampled_sizes=sampled_sizes,
                    diagnosis=failed.diagnosis if failed else None,

@@ -104,8 +104,7 @@ def larger_instances(used: set[str], program: Program, sizes: dict[str, int], pi
     count = combinations(used, program, sizes)
     if count <= (PIECEWISE_ENUMERATED if piecewise else MAX_ENUMERATED):
         return instances(used, program, sizes), False
-    drawn = sampled_instances(used, program, sizes)
-    return drawn, len(drawn) < count
+    return sampled_instances(used, program, sizes), True
 
 
 def sampled_instances(used: set[str], program: Program, sizes: dict[str, int], count: int = 1,
@@ -132,8 +131,8 @@ def sampled_instances(used: set[str], program: Program, sizes: dict[str, int], c
 Sizes = tuple[dict[str, int], ...]
 
 
-def scope(proved: list[list[dict[str, int]]], checked: list[list[dict[str, int]]], is_proved: bool,
-          sampled: list[list[dict[str, int]]] | None = None) -> tuple[Sizes, Sizes, Sizes]:
+def scope(proved: list[list[dict[str, int]]], checked: list[list[dict[str, int]]],
+          sampled: list[list[dict[str, int]]], is_proved: bool) -> tuple[Sizes, Sizes, Sizes]:
     """(proved_sizes, numeric_sizes, sampled_sizes) of a claim from each pair's proved, numerically checked
     and sampled sizes (proved exactly at index values drawn at random, not at all of them).
 
@@ -144,7 +143,6 @@ def scope(proved: list[list[dict[str, int]]], checked: list[list[dict[str, int]]
     """
     if not proved:
         return (), (), ()
-    sampled = sampled if sampled is not None else [[] for _ in proved]
     every: list[dict[str, int]] = []
     for sizes in [s for group in (proved, sampled, checked) for p in group for s in p]:
         if sizes not in every:
