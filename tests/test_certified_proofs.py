@@ -351,7 +351,9 @@ def test_proved_sizes_name_the_larger_sizes_in_every_format() -> None:
     assert "proved at n = 2, 3, 4, 5" in junit.find(".//testcase/system-out").text
 
 
-THREE_INDICES = claim("x[i] * x[j] + x[k]", "x[j] * x[i] + x[k]",
+# true at every index value but not for "generic" ones (x[i] x[i] is not (x * x)[i] between the values), so
+# at n = 5 (125 combinations, more than are listed) only a draw is proved
+THREE_INDICES = claim("x[i] * x[i] + x[j] * x[k]", "(x * x)[i] + x[k] * x[j]",
                       symbols='n = "dim"\nx = "vector(n)"\ni = "index(n)"\nj = "index(n)"\nk = "index(n)"')
 
 
@@ -388,9 +390,55 @@ def test_a_size_proved_at_drawn_index_values_only_is_not_said_to_be_covered() ->
 def test_a_larger_size_with_too_many_label_combinations_to_list_is_still_checked() -> None:
     """Two n x n one-hot label matrices have 65,536 combinations at n = 4, more than may be listed: the larger
     sizes used to be skipped without a word (the listing failed); they are now checked at one random choice."""
-    r = one(claim("sum(Y) + sum(Z)", "2 * n", symbols='n = "dim"\nY = "onehot_rows(n, n)"\nZ = "onehot_rows(n, n)"'))
+    r = one(claim("sum(Y * Y) + sum(Z)", "2 * n", symbols='n = "dim"\nY = "onehot_rows(n, n)"\nZ = "onehot_rows(n, n)"'))
     assert r.verdict.value == "proved"
     assert r.proved_sizes == ({"n": 2}, {"n": 3}) and r.sampled_sizes == ({"n": 4}, {"n": 5})
+
+
+def test_too_many_combinations_to_list_are_proved_all_at_once_when_they_enter_polynomially() -> None:
+    """At a larger size with more index and label combinations than are listed, one exact test with the
+    indicators as variables (each index's and each one-hot row's summing to 1) covers all of them: the batch
+    softmax loss, sum(Y) (every row sums to 1), three indices at n = 5.  They were proved at one random
+    choice only (``sampled_sizes``)."""
+    batch = ('n = "dim"\nm = "dim"\nZ = "matrix(m, n)"\nY = "onehot_rows(m, n)"',
+             "grad(-1/m * sum(Y * log(softmax(Z, 1))), Z)", "(softmax(Z, 1) - Y) / m")
+    labels = ('n = "dim"\nY = "onehot_rows(n, n)"\nZ = "onehot_rows(n, n)"', "sum(Y) + sum(Z)", "2 * n")
+    indices = ('n = "dim"\nx = "vector(n)"\ni = "index(n)"\nj = "index(n)"\nk = "index(n)"',
+               "x[i] * x[j] + x[k]", "x[j] * x[i] + x[k]")
+    for symbols, lhs, rhs in (batch, labels, indices):
+        r = one(claim(lhs, rhs, symbols=symbols))
+        assert r.verdict.value == "proved", r.message
+        assert r.sampled_sizes == () and r.numeric_sizes == ()
+        assert len(r.proved_sizes) >= 4 and max(max(s.values()) for s in r.proved_sizes) >= 5, r.proved_sizes
+
+
+def test_a_step_undefined_at_some_label_choice_of_a_larger_size_is_not_proved_for_every_choice(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """At n = 4 the step divides by 1 - Y[0, 0], zero when row 0's label is 0: it is defined there for some
+    label choices only.  For generic labels the quotient is 1, so the test of all choices at once must not be
+    used when a denominator (or a log or sqrt) depends on them; the size is then proved at a draw only."""
+    from symderiv.engine.prove import sizes
+    monkeypatch.setattr(sizes.OS_RANDOM, "randrange", lambda *args: 1)     # row 0's label is 1: defined there
+    d = "(1 - (n - 2) * (n - 3) * Y[0, 0] / 2)"
+    r = one(claim(f"x * {d} / {d}", "x", symbols='n = "dim"\nm = "dim"\nx = "scalar"\nY = "onehot_rows(m, n)"'))
+    assert r.verdict.value == "proved"
+    assert {"m": 5, "n": 4} not in r.proved_sizes and {"m": 5, "n": 4} in r.sampled_sizes
+
+
+def test_the_rows_of_a_label_matrix_and_the_indices_are_not_tied_when_all_choices_are_tested_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wrong at a larger size unless two rows (two indices) agree: the test of all choices at once must see
+    that, and the draw (pinned to the choice where it holds) proves the size at that choice only."""
+    from symderiv.engine.prove import sizes
+    monkeypatch.setattr(sizes.OS_RANDOM, "randrange", lambda *args: 0)     # every label and index 0
+    r = one(claim("(n - 2) * (n - 3) * (Y[0, 0] - Y[1, 0]) * x", "0",
+                  symbols='n = "dim"\nm = "dim"\nx = "scalar"\nY = "onehot_rows(m, n)"'))
+    assert r.verdict.value == "proved"
+    assert {"m": 5, "n": 4} in r.sampled_sizes and {"m": 5, "n": 4} not in r.proved_sizes
+    r = one(claim("(n - 2) * (n - 3) * (n - 4) * (x[i] - x[j]) * x[k]", "0",
+                  symbols='n = "dim"\nx = "vector(n)"\ni = "index(n)"\nj = "index(n)"\nk = "index(n)"'))
+    assert r.verdict.value == "proved"
+    assert {"n": 5} in r.sampled_sizes and {"n": 5} not in r.proved_sizes
 
 
 def test_every_index_value_is_checked_at_a_larger_size_up_to_64_combinations() -> None:

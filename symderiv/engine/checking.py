@@ -191,6 +191,11 @@ class _Context(ProofStage):
         unproved = [p for p in pairs if not (p.refuted or p.shape) and p.undecided]
         before = {id(p): p.samples for p in pairs}
         failed: list[Pair] = []
+        everywhere: list[Pair] = []
+        if sampled and proved and not self.pieces:      # too many choices to list: all of them at once?
+            shown = self.graph.everywhere(sizes, [p.k for p in proved])
+            everywhere = [p for p in proved if p.k in shown]
+            proved = [p for p in proved if p.k not in shown]
         try:
             for inst in insts:
                 todo = [p for p in proved if p not in failed and not (p.refuted or p.shape)]
@@ -210,6 +215,8 @@ class _Context(ProofStage):
         for p in proved:
             if not (p.refuted or p.shape) and p not in failed:
                 (p.sampled_sizes if sampled else p.proved_sizes).append(sizes)
+        for p in everywhere:
+            p.proved_sizes.append(sizes)
         self.extended.append((sizes, insts))
         return True
 

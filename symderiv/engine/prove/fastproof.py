@@ -113,10 +113,13 @@ class DagEvaluator(Evaluator):
         return f.symbolic
 
 
-def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params: bool = False
-         ) -> dict[str, np.ndarray]:
-    """Variables for every array symbol; one-hot labels as 0/1 constants, or (``params``) as variables."""
+def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params: bool = False,
+         generic: bool = False) -> dict[str, np.ndarray]:
+    """Variables for every array symbol; one-hot labels as 0/1 constants, or (``params``) as variables, or
+    (``generic``) as variables whose rows sum to 1 (the last entry of a row is 1 minus the others)."""
     def entry(name: str, decl: Any, shape: tuple[int, int], idx: tuple[int, int]) -> dag.Node:
+        if generic and decl.kind == "onehot_rows" and idx[1] == shape[1] - 1:
+            return B.g.add([B.g.one] + [B.g.neg(B.g.var(("label", name, (idx[0], c)))) for c in range(idx[1])])
         key = ("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind)
         if decl.kind in POSITIVE_KINDS:          # the claim is about positive values only: log(p q) = log p + log q
             B.g.positive_vars.add(key)
@@ -128,37 +131,45 @@ _EVALUATORS: dict[tuple[Any, ...], tuple["DagEvaluator", dict[dag.Node, tuple[st
 MAX_EVALUATORS = 96       # graphs kept per process: the size assignments of the document being checked
 
 
-def _evaluator(program: Program, used: set[str], inst: Instance, params: bool
+def _evaluator(program: Program, used: set[str], inst: Instance, params: bool, generic: bool = False
                ) -> tuple["DagEvaluator", dict[dag.Node, tuple[str, Any]]]:
     """The graph evaluator for these sizes and index values (or, with ``params``, for every index value
-    and label at once) and its indicators (parameter -> (symbol, the value it marks)).
+    and label at once) and its indicators (parameter -> (symbol, the value it marks)).  With ``generic``
+    too, the indicators of each index and of each one-hot row sum to 1 (the last is 1 minus the others),
+    and none is returned: ``_Build.everywhere`` proves for all their values at once.
 
     Claims of one document share it: a define is built once per size, not once per claim (its value
     does not depend on the claim), and so is a derivative of it by the same variable.  Every claim adds
     the array symbols it uses; its index and one-hot symbols are part of the key."""
     marked = tuple(sorted(n for n in used if program.symbols[n].kind in ("index", "onehot_rows")))
-    key = (id(program), tuple(sorted(inst.sizes.items())), params,
+    generic = generic and params
+    key = (id(program), tuple(sorted(inst.sizes.items())), params, generic,
            marked if params else tuple(sorted(inst.indices.items())))
     hit = _EVALUATORS.get(key)
     if hit is not None and hit[0].program is program:
         ev = hit[0]
         missing = {n for n in used if n not in ev.env}
         if missing:
-            ev.env.update(_env(ev.B, program, missing, inst, params))
+            ev.env.update(_env(ev.B, program, missing, inst, params, generic))
         return hit
     B = DagBackend()
     indicators: dict[dag.Node, tuple[str, Any]] = {}
     index_params: dict[str, tuple[Any, ...]] = {}
-    env = _env(B, program, used, inst, params)
+    env = _env(B, program, used, inst, params, generic)
     if params:
         for name in marked:
             decl = program.symbols[name]
             if decl.kind == "index":
                 bound = decl.dims[0] if isinstance(decl.dims[0], int) else inst.sizes[decl.dims[0]]
-                index_params[name] = tuple(B.g.var(("index", name, k)) for k in range(bound))
+                ws = [B.g.var(("index", name, k)) for k in range(bound)]
+                if generic:
+                    ws[-1] = B.g.add([B.g.one] + [B.g.neg(w) for w in ws[:-1]])
+                index_params[name] = tuple(ws)
                 indicators.update({w: (name, k) for k, w in enumerate(index_params[name])})
             else:
                 indicators.update({w: (name, idx) for idx, w in np.ndenumerate(env[name])})
+    if generic:
+        indicators = {}
         inst = Instance(dict(inst.sizes), {})
     ev = DagEvaluator(B, program, env, inst, params=index_params)
     if len(_EVALUATORS) >= MAX_EVALUATORS or any(k[0] != id(program) for k in _EVALUATORS):
@@ -172,8 +183,9 @@ class _Build:
     """The pairs' differences at one size assignment, compiled into one program."""
 
     def __init__(self, program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int],
-                 params: bool) -> None:
-        ev, self.indicators = _evaluator(program, used, inst, params)
+                 params: bool, generic: bool = False) -> None:
+        ev, self.indicators = _evaluator(program, used, inst, params, generic)
+        self.roots: list[dag.Node] = []
         B = ev.B
         values = [ev.value(n) if k in ks or k + 1 in ks else None for k, n in enumerate(nodes)]
         self.candidates: set[int] = set()
@@ -195,7 +207,29 @@ class _Build:
                 elif d.data:                  # a constant, at every instance: never zero
                     self.candidates.discard(k)
         self.code = compile_nodes(roots) if roots else None
+        self.roots = roots
         self.trials: SharedTrials | None = None
+
+    def everywhere(self) -> set[int]:
+        """The pairs shown equal at every index value and label combination at once (a ``generic`` build).
+
+        Each index's indicators and each one-hot row's entries are variables on the hyperplane where they
+        sum to 1, which holds every 0/1 choice.  When they enter the differences through sums, products
+        and powers with natural exponents only (never a denominator, nor the argument of exp, log or
+        sqrt), each difference is a polynomial in them whose coefficients are rational functions of the
+        other inputs, with denominators that do not depend on them: a difference shown to be the zero
+        rational function on the hyperplane (``zero_mask``, the same error bound) is zero at every
+        choice, wherever the steps are defined, and they are defined at a choice exactly where they
+        are at any other.  Otherwise nothing is proved here (the caller draws or lists the choices)."""
+        if self.code is None:
+            return set(self.candidates)
+        if not _polynomial_in_indicators(self.roots):
+            return set()
+        out = set(self.candidates)
+        for k, zero in zip(self.owner, zero_mask(self.code)):
+            if not zero:
+                out.discard(k)
+        return out
 
     def proved(self, inst: Instance) -> set[int]:
         fixed = None
@@ -259,13 +293,40 @@ class GraphProver:
         except Exception:       # noqa: BLE001 - anything the graph cannot do, the SymPy route does and reports
             return set()
 
-    def _build(self, inst: Instance, ks: list[int], params: bool) -> _Build | None:
+    def everywhere(self, sizes: dict[str, int], ks: list[int]) -> set[int]:
+        """The pairs shown equal at these sizes for every index value and one-hot label combination at once
+        (``_Build.everywhere``); the empty set when the graph cannot show it."""
+        with _collector_paused():
+            build = self._build(Instance(dict(sizes), {}), ks, params=True, generic=True)
+            try:
+                return build.everywhere() if build is not None else set()
+            except OutOfTime:
+                raise
+            except Exception:       # noqa: BLE001 - e.g. every draw hit a zero denominator
+                return set()
+
+    def _build(self, inst: Instance, ks: list[int], params: bool, generic: bool = False) -> _Build | None:
         try:
-            return _Build(self.program, self.nodes, self.used, inst, ks, params)
+            return _Build(self.program, self.nodes, self.used, inst, ks, params, generic)
         except OutOfTime:
             raise
         except Exception:       # noqa: BLE001
             return None
+
+
+def _polynomial_in_indicators(roots: list[dag.Node]) -> bool:
+    """Do the index indicators and one-hot label variables reach the roots through sums, products and
+    powers with natural exponents only (no inversion, no argument of exp, log or sqrt depends on them)?"""
+    depends: set[dag.Node] = set()
+    for n in dag.post_order(roots):
+        if n.op == dag.VAR:
+            if isinstance(n.data, tuple) and n.data[0] in ("label", "index"):
+                depends.add(n)
+        elif any(a in depends for a in n.kids):
+            if n.op in (dag.EXP, dag.LOG, dag.SQRT) or (n.op == dag.POW and n.args[1] < 0):
+                return False
+            depends.add(n)
+    return True
 
 
 @contextmanager

@@ -16,8 +16,9 @@ neighbouring dims at different sizes within an assignment (so a transpose or a
 swapped dim is visible); ``larger_instances`` checks every index value and one-hot label
 combination there when there are at most MAX_ENUMERATED (PIECEWISE_ENUMERATED for a
 piecewise claim; they share one parametric build), and otherwise ``sampled_instances`` draws
-one at random (operating-system randomness), so the extension stays cheap; a size checked
-that way is reported as sampled, not as proved.
+one at random (operating-system randomness), so the extension stays cheap.  There the caller
+first tries one test of every combination at once (``fastproof.GraphProver.everywhere``); a
+size the draw alone proves is reported as sampled, not as proved.
 """
 from __future__ import annotations
 
