@@ -3,9 +3,9 @@
 At a larger size with more than 64 label combinations the proof tests all of them at once, with the
 labels as variables (``fastproof._Build.everywhere``).  Random claims ``E = E + (n - 2)(n - 3) R``
 (right at sizes 2 and 3; at larger sizes right exactly where R is 0) in a scalar x and the entries of a
-one-hot label matrix Y (+ - * /, squares, exp, log) are checked, and at every larger size listed in
+one-hot label matrix Y and an index i (+ - * /, squares, exp, log) are checked, and at every larger size listed in
 ``proved_sizes`` both sides must agree, to 40 digits, at every combination (or 300 drawn ones when
-there are more) where both are defined.  The oracle is mpmath on the expressions as written: it shares
+there are more), at both values of i, where both are defined.  The oracle is mpmath on the expressions as written: it shares
 nothing with the graph, the exact stage or the parser.
 """
 from __future__ import annotations
@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 
 from symderiv import check_text
 
-LEAVES = ["x", "Y[0, 0]", "Y[0, 1]", "Y[1, 0]", "Y[1, n - 1]", "sum(Y)", "sum(Y * Y)", "1", "2", "n", "m"]
+LEAVES = ["x", "Y[0, 0]", "Y[0, 1]", "Y[1, 0]", "Y[1, n - 1]", "sum(Y)", "sum(Y * Y)", "1", "2", "n", "m",
+          "v[i]", "v[0]", "Y[0, i]", "Y[i, 1]"]
 UNARY = ["exp", "log", "neg", "square"]
 BINARY = ["+", "-", "*", "/"]
-SYMBOLS = 'n = "dim"\nm = "dim"\nx = "scalar"\nY = "onehot_rows(m, n)"'
+SYMBOLS = 'n = "dim"\nm = "dim"\nx = "scalar"\nv = "vector(n)"\ni = "index(2)"\nY = "onehot_rows(m, n)"'
 MAX_COMBINATIONS = 300
 
 
@@ -38,6 +39,15 @@ def expressions(draw: st.DrawFn, depth: int = 3) -> str:
         return {"neg": f"(-({a}))", "square": f"(({a})**2)", "log": f"log(1 + ({a})**2)"}.get(f, f"exp({a})")
     op = draw(st.sampled_from(BINARY))
     return f"(({draw(expressions(depth - 1))}) {op} ({draw(expressions(depth - 1))}))"
+
+
+@st.composite
+def remainders(draw: st.DrawFn) -> str:
+    """R: a random expression (mostly nonzero), one zero for generic labels too (rows sum to 1), or one zero at
+    every 0/1 choice only (two entries of a row)."""
+    a = draw(expressions(depth=2))
+    return draw(st.sampled_from([a, f"({a}) * (sum(Y) - m)", f"({a}) * Y[0, 0] * Y[0, 1]",
+                                 f"({a}) * (sum(Y * Y) - sum(Y))"]))
 
 
 class _Labels:
@@ -56,11 +66,12 @@ class _Labels:
         return _Labels([[a * b for a, b in zip(p, q)] for p, q in zip(self.rows, other.rows)])
 
 
-def _value(expr: str, sizes: dict[str, int], labels: tuple[int, ...], x: Fraction) -> Any:
+def _value(expr: str, sizes: dict[str, int], labels: tuple[int, ...], x: Fraction, i: int) -> Any:
     """The expression's value, or None where it is not defined (a zero denominator, an overflow)."""
     m, n = sizes["m"], sizes["n"]
     Y = _Labels([[mpmath.mpf(int(c == k)) for c in range(n)] for k in labels])
-    names = {"x": mpmath.mpf(x.numerator) / x.denominator, "Y": Y, "n": mpmath.mpf(n), "m": mpmath.mpf(m),
+    v = [mpmath.mpf(x.numerator) / (x.denominator + 3 * k + 1) - k for k in range(n)]
+    names = {"x": mpmath.mpf(x.numerator) / x.denominator, "Y": Y, "n": n, "m": m, "v": v, "i": i,
              "exp": mpmath.exp, "log": mpmath.log, "sum": lambda a: mpmath.fsum(v for row in a.rows for v in row)}
     try:
         with mpmath.workdps(60):
@@ -91,20 +102,24 @@ def _check(e: str, r: str) -> None:
         if max(sizes.values()) < 4:
             continue
         for labels in _combinations(sizes, rng):
-            for x in (Fraction(rng.randrange(-40, 40), rng.randrange(1, 9)), Fraction(3, 7)):
-                a, b = _value(lhs, sizes, labels, x), _value(rhs, sizes, labels, x)
-                if a is None or b is None:
-                    continue
-                assert abs(a - b) <= mpmath.mpf(10) ** -40 * (1 + abs(a) + abs(b)), (
-                    f"proved at {sizes}, yet at labels {labels}, x = {x}: {a} != {b}\n  lhs: {lhs}\n  rhs: {rhs}")
+            for i in (0, 1):
+                for x in (Fraction(rng.randrange(-40, 40), rng.randrange(1, 9)), Fraction(3, 7)):
+                    a, b = _value(lhs, sizes, labels, x, i), _value(rhs, sizes, labels, x, i)
+                    if a is None or b is None:
+                        continue
+                    assert abs(a - b) <= mpmath.mpf(10) ** -40 * (1 + abs(a) + abs(b)), (
+                        f"proved at {sizes}, yet at labels {labels}, i = {i}, x = {x}: {a} != {b}\n"
+                        f"  lhs: {lhs}\n  rhs: {rhs}")
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-@given(expressions(), expressions(depth=2))
+@given(expressions(), remainders())
 @example("x * Y[0, 0]", "Y[0, 0] - Y[1, 0]")                 # wrong unless rows 0 and 1 agree
 @example("x", "x * Y[0, 0] * Y[0, 1]")                       # right at every 0/1 choice, not for generic labels
 @example("x * sum(Y)", "x * (sum(Y * Y) - m)")
 @example("exp(x * Y[0, 0])", "exp(x) * Y[0, 0] - x * Y[1, n - 1]")
 @example("x / (2 - Y[0, 0] - Y[1, 0])", "Y[0, 0] / (1 - Y[0, 0])")
+@example("v[i] * Y[0, i]", "v[i] * v[i] - v[0] * Y[i, 1]")    # an index with the labels
+@example("x * v[i]", "(Y[0, i] - Y[i, 1]) * x")
 def test_a_larger_size_listed_as_proved_holds_at_every_label_combination(e: str, r: str) -> None:
     _check(e, r)
