@@ -412,6 +412,17 @@ def test_too_many_combinations_to_list_are_proved_all_at_once_when_they_enter_po
         assert len(r.proved_sizes) >= 4 and max(max(s.values()) for s in r.proved_sizes) >= 5, r.proved_sizes
 
 
+def test_a_slice_by_an_index_is_not_taken_at_one_index_value_for_all_of_them() -> None:
+    """The shared build of a size's index values must not know any one value: a slice ``x[i:]`` (which it
+    cannot write as a sum over the values) then fails it, and each value is built on its own.  A change to
+    that build once kept the first instance's i = 0, so ``sum(x[i:])`` was ``sum(x)`` at every i, and this
+    claim, wrong at n = 4 for i = 1, was proved at n = 2, 3, 4, 5."""
+    r = one(claim("(n - 2) * (n - 3) * sum(x[i:]) + x[0]", "(n - 2) * (n - 3) * sum(x) + x[0]",
+                  symbols='n = "dim"\nx = "vector(n)"\ni = "index(n)"'))
+    assert r.verdict.value == "refuted"
+    assert r.counterexample.sizes["n"] >= 4 and r.counterexample.indices["i"] >= 1
+
+
 def test_a_step_undefined_at_some_label_choice_of_a_larger_size_is_not_proved_for_every_choice(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """At n = 4 the step divides by 1 - Y[0, 0], zero when row 0's label is 0: it is defined there for some

@@ -168,9 +168,9 @@ def _evaluator(program: Program, used: set[str], inst: Instance, params: bool, g
                 indicators.update({w: (name, k) for k, w in enumerate(index_params[name])})
             else:
                 indicators.update({w: (name, idx) for idx, w in np.ndenumerate(env[name])})
+        inst = Instance(dict(inst.sizes), {})
     if generic:
         indicators = {}
-        inst = Instance(dict(inst.sizes), {})
     ev = DagEvaluator(B, program, env, inst, params=index_params)
     if len(_EVALUATORS) >= MAX_EVALUATORS or any(k[0] != id(program) for k in _EVALUATORS):
         _EVALUATORS.clear()
