@@ -1,4 +1,5 @@
-"""`proved_sizes` covers every one-hot label combination of a larger size, even where they are too many to list.
+"""`proved_sizes` covers every index value and one-hot label combination of a larger size, even where they are
+too many to list.
 
 At a larger size with more than 64 label combinations the proof tests all of them at once, with the
 labels as variables (``fastproof._Build.everywhere``).  Random claims ``E = E + (n - 2)(n - 3) R``
@@ -6,7 +7,8 @@ labels as variables (``fastproof._Build.everywhere``).  Random claims ``E = E + 
 one-hot label matrix Y and an index i (+ - * /, squares, exp, log) are checked, and at every larger size listed in
 ``proved_sizes`` both sides must agree, to 40 digits, at every combination (or 300 drawn ones when
 there are more), at both values of i, where both are defined.  The oracle is mpmath on the expressions as written: it shares
-nothing with the graph, the exact stage or the parser.
+nothing with the graph, the exact stage or the parser.  The enumerated sizes' shared build (every
+index value at once) is covered too: it once took a slice by the index at the first value for all.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from hypothesis import strategies as st
 from symderiv import check_text
 
 LEAVES = ["x", "Y[0, 0]", "Y[0, 1]", "Y[1, 0]", "Y[1, n - 1]", "sum(Y)", "sum(Y * Y)", "1", "2", "n", "m",
-          "v[i]", "v[0]", "Y[0, i]", "Y[i, 1]"]
+          "v[i]", "v[0]", "Y[0, i]", "Y[i, 1]", "sum(v[i:])"]
 UNARY = ["exp", "log", "neg", "square"]
 BINARY = ["+", "-", "*", "/"]
 SYMBOLS = 'n = "dim"\nm = "dim"\nx = "scalar"\nv = "vector(n)"\ni = "index(2)"\nY = "onehot_rows(m, n)"'
@@ -43,11 +45,11 @@ def expressions(draw: st.DrawFn, depth: int = 3) -> str:
 
 @st.composite
 def remainders(draw: st.DrawFn) -> str:
-    """R: a random expression (mostly nonzero), one zero for generic labels too (rows sum to 1), or one zero at
-    every 0/1 choice only (two entries of a row)."""
+    """R: a random expression (mostly nonzero), one zero for generic labels too (rows sum to 1), one zero at
+    every 0/1 choice only (two entries of a row), or one zero at i = 0 only (a slice by the index)."""
     a = draw(expressions(depth=2))
     return draw(st.sampled_from([a, f"({a}) * (sum(Y) - m)", f"({a}) * Y[0, 0] * Y[0, 1]",
-                                 f"({a}) * (sum(Y * Y) - sum(Y))"]))
+                                 f"({a}) * (sum(Y * Y) - sum(Y))", f"({a}) * (sum(v[i:]) - sum(v))"]))
 
 
 class _Labels:
@@ -66,13 +68,17 @@ class _Labels:
         return _Labels([[a * b for a, b in zip(p, q)] for p, q in zip(self.rows, other.rows)])
 
 
+def _sum(a: Any) -> Any:
+    return mpmath.fsum(a) if isinstance(a, list) else mpmath.fsum(v for row in a.rows for v in row)
+
+
 def _value(expr: str, sizes: dict[str, int], labels: tuple[int, ...], x: Fraction, i: int) -> Any:
     """The expression's value, or None where it is not defined (a zero denominator, an overflow)."""
     m, n = sizes.get("m", 2), sizes.get("n", 2)        # a dim the claim does not use: any size
     Y = _Labels([[mpmath.mpf(int(c == k)) for c in range(n)] for k in labels])
     v = [mpmath.mpf(x.numerator) / (x.denominator + 3 * k + 1) - k for k in range(n)]
     names = {"x": mpmath.mpf(x.numerator) / x.denominator, "Y": Y, "n": n, "m": m, "v": v, "i": i,
-             "exp": mpmath.exp, "log": mpmath.log, "sum": lambda a: mpmath.fsum(v for row in a.rows for v in row)}
+             "exp": mpmath.exp, "log": mpmath.log, "sum": _sum}
     try:
         with mpmath.workdps(60):
             v = eval(expr, {"__builtins__": {}}, names)         # noqa: S307 - our own generated text
@@ -122,5 +128,6 @@ def _check(e: str, r: str) -> None:
 @example("v[i] * Y[0, i]", "v[i] * v[i] - v[0] * Y[i, 1]")    # an index with the labels
 @example("x * v[i]", "(Y[0, i] - Y[i, 1]) * x")
 @example("((log(1 + (((1)**2))**2))**2)", "((1) - (1))")        # no dim used
+@example("x", "x * (sum(v[i:]) - sum(v))")                   # right at i = 0 only: a slice by the index
 def test_a_larger_size_listed_as_proved_holds_at_every_label_combination(e: str, r: str) -> None:
     _check(e, r)
