@@ -119,12 +119,17 @@ def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params
     (``generic``) as variables whose rows sum to 1 (the last entry of a row is 1 minus the others)."""
     def entry(name: str, decl: Any, shape: tuple[int, int], idx: tuple[int, int]) -> dag.Node:
         if generic and decl.kind == "onehot_rows" and idx[1] == shape[1] - 1:
-            return B.g.add([B.g.one] + [B.g.neg(B.g.var(("label", name, (idx[0], c)))) for c in range(idx[1])])
+            return _one_minus(B.g, [B.g.var(("label", name, (idx[0], c))) for c in range(idx[1])])
         key = ("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind)
         if decl.kind in POSITIVE_KINDS:          # the claim is about positive values only: log(p q) = log p + log q
             B.g.positive_vars.add(key)
         return B.g.var(key)
     return array_env(program, used, inst, B, entry, labels=not params)
+
+
+def _one_minus(g: dag.Graph, xs: list[dag.Node]) -> dag.Node:
+    """1 minus the sum of xs: the last of indicators that sum to 1."""
+    return g.add([g.one] + [g.neg(x) for x in xs])
 
 
 _EVALUATORS: dict[tuple[Any, ...], tuple["DagEvaluator", dict[dag.Node, tuple[str, Any]]]] = {}
@@ -163,7 +168,7 @@ def _evaluator(program: Program, used: set[str], inst: Instance, params: bool, g
                 bound = decl.dims[0] if isinstance(decl.dims[0], int) else inst.sizes[decl.dims[0]]
                 ws = [B.g.var(("index", name, k)) for k in range(bound)]
                 if generic:
-                    ws[-1] = B.g.add([B.g.one] + [B.g.neg(w) for w in ws[:-1]])
+                    ws[-1] = _one_minus(B.g, ws[:-1])
                 index_params[name] = tuple(ws)
                 indicators.update({w: (name, k) for k, w in enumerate(index_params[name])})
             else:
@@ -185,7 +190,6 @@ class _Build:
     def __init__(self, program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int],
                  params: bool, generic: bool = False) -> None:
         ev, self.indicators = _evaluator(program, used, inst, params, generic)
-        self.roots: list[dag.Node] = []
         B = ev.B
         values = [ev.value(n) if k in ks or k + 1 in ks else None for k, n in enumerate(nodes)]
         self.candidates: set[int] = set()
@@ -207,7 +211,7 @@ class _Build:
                 elif d.data:                  # a constant, at every instance: never zero
                     self.candidates.discard(k)
         self.code = compile_nodes(roots) if roots else None
-        self.roots = roots
+        self.roots: list[dag.Node] = roots
         self.trials: SharedTrials | None = None
 
     def everywhere(self) -> set[int]:
