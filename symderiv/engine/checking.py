@@ -26,7 +26,7 @@ from ..language.parsing import Node, ParseError
 from .prove.fastproof import GraphProver
 from .building.parametric import SizeBuild
 from .prove.proving import OutOfTime, Prover, budget
-from .prove.sizes import extension_assignments, larger_instances, note_checked
+from .prove.sizes import extension_assignments, larger_instances, listable_instances, note_checked
 from .texcheck import check_tex, readings
 from .prove.casework import piecewise_claim, region_samples, with_region
 from ..language.reading import ClaimSpec, Document
@@ -192,8 +192,11 @@ class _Context(ProofStage):
         before = {id(p): p.samples for p in pairs}
         failed: list[Pair] = []
         everywhere: list[Pair] = []
-        if sampled and proved and not self.pieces:      # too many choices to list: all of them at once?
-            shown = self.graph.everywhere(sizes, [p.k for p in proved])
+        if sampled and proved and not self.pieces:      # too many choices to list by default
+            shown = self.graph.everywhere(sizes, [p.k for p in proved])     # all of them at once?
+            rest = [p.k for p in proved if p.k not in shown]
+            if rest and self.graph.every_instance(listable_instances(self.used, self.program, sizes), rest):
+                shown |= set(rest)                                          # or listed after all
             everywhere = [p for p in proved if p.k in shown]
             proved = [p for p in proved if p.k not in shown]
         try:

@@ -9,130 +9,29 @@ fresh primes and points from the operating system.  A pair all of whose entries
 are zero is proved at this instance.  Anything else, a nonzero entry, a function
 the graph does not know, a shape the step does not fit, is left to the SymPy route
 (``checking``), which repeats the work and reports exactly as before: this route
-only ever removes work, it never decides ``refuted`` or an error.
+only ever removes work, it never decides ``refuted`` or an error.  The graph itself is
+built by ``graphbuild``.
+
+The index values and one-hot labels of a size share one build with them as parameters;
+where they are too many to list by default, ``GraphProver.everywhere`` tests them all at
+once and ``GraphProver.every_instance`` lists them when that is cheap.
 """
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from types import SimpleNamespace
 from typing import Any, Iterator
 
 import numpy as np
 
-from . import dag
-from .reverse import gradients, substitute
-from ..building.arrays import array_env, symbol_name
-from ...language.reading import POSITIVE_KINDS
-from ..building.evaluate import Evaluator, Instance, Program
-from . import exact
-from .exact import Emitter, Unsupported
+from . import dag, exact
+from .graphbuild import DagBackend, DagEvaluator, compile_nodes, graph_env, one_minus
+from ..building.evaluate import Instance, Program
 from .proving import OutOfTime, SharedTrials, zero_mask
 from ...language.parsing import Node
 
-# the table's functions whose symbolic definitions the graph can build (the rest take the SymPy route)
-DAG_FUNCTIONS = frozenset({
-    "exp", "log", "sqrt", "tanh", "sigma", "softplus", "swish", "softmax", "logsumexp", "sum", "mean", "dot",
-    "outer", "norm", "trace", "diag", "onehot", "ones", "zeros", "eye", "numel", "hstack", "vstack", "kron",
-    "det", "inv", "logdet", "solve",
-})
-
-
-def _no_erf(x: Any) -> Any:
-    raise Unsupported("erf is not a piece of the graph")
-
-
-class DagBackend:
-    """The evaluator's backend on a ``dag.Graph``: arrays are numpy object arrays of graph nodes."""
-
-    symbolic = True
-
-    def __init__(self) -> None:
-        g = self.g = dag.Graph()
-        self.zero, self.one, self.pi = g.zero, g.one, g.var("pi")
-        self.math = SimpleNamespace(exp=lambda x: g.exp(g.lift(x)), log=lambda x: g.log(g.lift(x)),
-                                    sqrt=lambda x: g.sqrt(g.lift(x)), erf=_no_erf)
-        self.fresh_count = 0
-
-    def const(self, value: Any) -> dag.Node:
-        return self.g.const(value)
-
-    def full(self, shape: tuple[int, int], value: Any) -> np.ndarray:
-        a = np.empty(shape, dtype=object)
-        a.fill(self.g.lift(value))
-        return a
-
-    def total(self, a: np.ndarray) -> dag.Node:
-        lift = self.g.lift
-        return self.g.add([lift(x) for x in a.flat])
-
-    def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        g = self.g
-        lift, mul = g.lift, g.mul
-        out = np.empty((a.shape[0], b.shape[1]), dtype=object)
-        for i in range(a.shape[0]):
-            row = [lift(x) for x in a[i]]
-            for j in range(b.shape[1]):
-                out[i, j] = g.add([mul((x, lift(b[k, j]))) for k, x in enumerate(row)])
-        return out
-
-    def power(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        g = self.g
-        return np.frompyfunc(lambda x, y: g.power(g.lift(x), g.lift(y)), 2, 1)(a, b)
-
-    def fresh(self, name: str, shape: tuple[int, int]) -> np.ndarray:
-        self.fresh_count += 1
-        out = np.empty(shape, dtype=object)
-        for idx in np.ndindex(shape):
-            out[idx] = self.g.var(("fresh", self.fresh_count, name, idx))
-        return out
-
-    def substitute(self, a: np.ndarray, symbols: np.ndarray, values: np.ndarray) -> np.ndarray:
-        lift = self.g.lift
-        subs = {s: lift(v) for s, v in zip(symbols.flat, values.flat)}
-        return dag.as_array(substitute(self.g, [lift(x) for x in a.flat], subs), a.shape)
-
-    def partial(self, ev: Evaluator, f: Node, var: str, pos: tuple[int, int], f0: np.ndarray) -> np.ndarray:
-        """The derivative of every entry of ``f0`` by entry ``pos`` of ``var``: one reverse sweep per entry of
-        ``f0``, kept for the other positions of the same ``grad``/``jacobian``."""
-        memo: dict[tuple[int, str], tuple[np.ndarray, list[dict[dag.Node, dag.Node]]]]
-        memo = ev.__dict__.setdefault("_reverse_mode", {})
-        hit = memo.get((id(f0), var))
-        if hit is None or hit[0] is not f0:
-            targets = [e for e in ev.env[var].flat if isinstance(e, dag.Node) and e.op == dag.VAR]
-            hit = (f0, [gradients(self.g, self.g.lift(e), targets) for e in f0.flat])
-            memo[(id(f0), var)] = hit
-        x = ev.env[var][pos]
-        return dag.as_array((g.get(x, self.zero) for g in hit[1]), f0.shape)
-
-
-class DagEvaluator(Evaluator):
-    def implementation(self, f: Any) -> Any:
-        if f.name not in DAG_FUNCTIONS:
-            raise Unsupported(f"{f.name} is not built on the graph")
-        return f.symbolic
-
-
-def _env(B: DagBackend, program: Program, used: set[str], inst: Instance, params: bool = False,
-         generic: bool = False) -> dict[str, np.ndarray]:
-    """Variables for every array symbol; one-hot labels as 0/1 constants, or (``params``) as variables, or
-    (``generic``) as variables whose rows sum to 1 (the last entry of a row is 1 minus the others)."""
-    def entry(name: str, decl: Any, shape: tuple[int, int], idx: tuple[int, int]) -> dag.Node:
-        if generic and decl.kind == "onehot_rows" and idx[1] == shape[1] - 1:
-            return _one_minus(B.g, [B.g.var(("label", name, (idx[0], c))) for c in range(idx[1])])
-        key = ("label", name, idx) if decl.kind == "onehot_rows" else symbol_name(name, shape, idx, decl.kind)
-        if decl.kind in POSITIVE_KINDS:          # the claim is about positive values only: log(p q) = log p + log q
-            B.g.positive_vars.add(key)
-        return B.g.var(key)
-    return array_env(program, used, inst, B, entry, labels=not params)
-
-
-def _one_minus(g: dag.Graph, xs: list[dag.Node]) -> dag.Node:
-    """1 minus the sum of xs: the last of indicators that sum to 1."""
-    return g.add([g.one] + [g.neg(x) for x in xs])
-
-
 _EVALUATORS: dict[tuple[Any, ...], tuple["DagEvaluator", dict[dag.Node, tuple[str, Any]]]] = {}
+MAX_LISTED_WORK = 300_000  # registers evaluated to list a larger size's many combinations (``every_instance``)
 MAX_EVALUATORS = 96       # graphs kept per process: the size assignments of the document being checked
 
 
@@ -155,12 +54,12 @@ def _evaluator(program: Program, used: set[str], inst: Instance, params: bool, g
         ev = hit[0]
         missing = {n for n in used if n not in ev.env}
         if missing:
-            ev.env.update(_env(ev.B, program, missing, inst, params, generic))
+            ev.env.update(graph_env(ev.B, program, missing, inst, params, generic))
         return hit
     B = DagBackend()
     indicators: dict[dag.Node, tuple[str, Any]] = {}
     index_params: dict[str, tuple[Any, ...]] = {}
-    env = _env(B, program, used, inst, params, generic)
+    env = graph_env(B, program, used, inst, params, generic)
     if params:
         for name in marked:
             decl = program.symbols[name]
@@ -168,7 +67,7 @@ def _evaluator(program: Program, used: set[str], inst: Instance, params: bool, g
                 bound = decl.dims[0] if isinstance(decl.dims[0], int) else inst.sizes[decl.dims[0]]
                 ws = [B.g.var(("index", name, k)) for k in range(bound)]
                 if generic:
-                    ws[-1] = _one_minus(B.g, ws[:-1])
+                    ws[-1] = one_minus(B.g, ws[:-1])
                 index_params[name] = tuple(ws)
                 indicators.update({w: (name, k) for k, w in enumerate(index_params[name])})
             else:
@@ -309,6 +208,29 @@ class GraphProver:
             except Exception:       # noqa: BLE001 - e.g. every draw hit a zero denominator
                 return set()
 
+    def every_instance(self, insts: list[Instance], ks: list[int]) -> bool:
+        """Does the size's shared build prove the pairs ks at every one of these instances?  The shared trials
+        evaluate per instance only the registers that depend on the 0/1 values, so a size with more
+        combinations than are listed by default is listed after all when that work (registers times
+        instances: the same on every run) is at most MAX_LISTED_WORK.  False at the first instance the
+        build does not prove, and when the work would be larger (the caller then draws one)."""
+        if not insts:
+            return False
+        with _collector_paused():
+            build = self._build(Instance(dict(insts[0].sizes), {}), ks, params=True)
+            if build is None or build.candidates != set(ks):
+                return False
+            try:
+                if build.code is not None:
+                    marked = {pos for pos, sym in enumerate(build.code.symbols) if sym in build.indicators}
+                    if len(insts) * sum(exact.dependents(build.code, marked)) > MAX_LISTED_WORK:
+                        return False
+                return all(build.proved(inst) == set(ks) for inst in insts)
+            except OutOfTime:
+                raise
+            except Exception:       # noqa: BLE001 - e.g. every draw hit a zero denominator
+                return False
+
     def _build(self, inst: Instance, ks: list[int], params: bool, generic: bool = False) -> _Build | None:
         try:
             return _Build(self.program, self.nodes, self.used, inst, ks, params, generic)
@@ -355,45 +277,3 @@ def _collector_paused() -> Iterator[None]:
 def proved_pairs(program: Program, nodes: list[Node], used: set[str], inst: Instance, ks: list[int]) -> set[int]:
     """The pairs shown equal at this one instance by a direct build (see ``GraphProver``)."""
     return GraphProver(program, nodes, used).proved(inst, ks)
-
-
-def build(program: Program, used: set[str], inst: Instance, nodes: list[Node]
-          ) -> tuple[list[np.ndarray], dict[str, np.ndarray]] | None:
-    """The steps' arrays on the graph at one instance and the environment of variables they use; None
-    when the graph cannot build one of them (a function outside ``DAG_FUNCTIONS``, a shape error...)."""
-    try:
-        B = DagBackend()
-        env = _env(B, program, used, inst)
-        ev = DagEvaluator(B, program, env, inst)
-        return [ev.value(n) for n in nodes], env
-    except OutOfTime:
-        raise
-    except Exception:       # noqa: BLE001 - the caller takes the SymPy route, which reports
-        return None
-
-
-def compile_nodes(roots: list[dag.Node]) -> exact.Program:
-    """The straight-line program of the roots over their variables and pieces, with the degree and
-    coefficient bounds ``proving`` needs (the same rules as ``exact.compile_program``).
-
-    A piece is an input of its own, but its argument is computed too, and the argument of a log or a
-    square root is inverted (its value unused): every inversion anywhere in the graph is then part of
-    the program, so a step that is nowhere defined (``log(x - x)``, ``0 * (1 / (x - x))``) makes every
-    trial hit a zero denominator and is left to the SymPy route instead of being proved vacuously."""
-    out = Emitter()
-    reg: dict[dag.Node, int] = {}
-    for n in dag.post_order(roots):
-        op = n.op
-        if op in (dag.LOG, dag.SQRT):            # the argument must be nonzero somewhere: invert it
-            out.pow(reg[n.args[0]], -1)
-        if op in dag.ATOMS:
-            reg[n] = out.var(n)
-        elif op == dag.CONST:
-            reg[n] = out.const(n.data.numerator, n.data.denominator)
-        elif op == dag.ADD:
-            reg[n] = out.add([reg[a] for a in n.args])
-        elif op == dag.MUL:
-            reg[n] = out.mul([reg[a] for a in n.args])
-        else:                                    # POW
-            reg[n] = out.pow(reg[n.args[0]], n.args[1])
-    return out.program([reg[r] for r in roots])

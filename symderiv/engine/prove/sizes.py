@@ -17,7 +17,8 @@ swapped dim is visible); ``larger_instances`` checks every index value and one-h
 combination there when there are at most MAX_ENUMERATED (PIECEWISE_ENUMERATED for a
 piecewise claim; they share one parametric build), and otherwise ``sampled_instances`` draws
 one at random (operating-system randomness), so the extension stays cheap.  There the caller
-first tries one test of every combination at once (``fastproof.GraphProver.everywhere``); a
+first tries one test of every combination at once (``fastproof.GraphProver.everywhere``), then
+listing them all when the shared build makes that cheap (``GraphProver.every_instance``); a
 size the draw alone proves is reported as sampled, not as proved.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 from ..building.evaluate import Instance, Program, instances, shape_of
 from ..building.instances import combinations
+from ...language.functions import ShapeError
 from ...language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, Transpose
 
 FIRST = 4                 # the smallest extension size
@@ -106,6 +108,15 @@ def larger_instances(used: set[str], program: Program, sizes: dict[str, int], pi
     if count <= (PIECEWISE_ENUMERATED if piecewise else MAX_ENUMERATED):
         return instances(used, program, sizes), False
     return sampled_instances(used, program, sizes), True
+
+
+def listable_instances(used: set[str], program: Program, sizes: dict[str, int]) -> list[Instance]:
+    """Every index value and one-hot label combination at these sizes; none when there are more than may be
+    listed (``instances``' limit)."""
+    try:
+        return instances(used, program, sizes)
+    except ShapeError:
+        return []
 
 
 def sampled_instances(used: set[str], program: Program, sizes: dict[str, int], count: int = 1,

@@ -18,7 +18,7 @@ from . import balls
 from ..prove import dag
 from .balls import R, Kink, Unsupported
 from ..building.evaluate import Instance, Program
-from ..prove.fastproof import build
+from ..prove.graphbuild import build
 from ...language.parsing import Node
 
 

@@ -40,7 +40,7 @@ from ..building.stepvalues import StepValues
 from ...language.parsing import Node
 from ...language.reading import POSITIVE_KINDS
 from ..prove import dag, exact
-from ..prove.fastproof import DagBackend, DagEvaluator, compile_nodes
+from ..prove.graphbuild import DagBackend, DagEvaluator, compile_nodes
 from ..prove.proving import OutOfTime, Prover, zero_mask
 
 BITS = 128           # the balls' precision: a certificate of "not zero" only, so modest
