@@ -18,6 +18,7 @@ import numpy as np
 import sympy
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from strategies import expressions as shared_expressions
 
 from symderiv.engine.spotcheck import numeric
 from symderiv.engine.building.evaluate import Instance, Program
@@ -27,19 +28,11 @@ from symderiv.language.reading import read_text
 
 LEAVES = ["x", "y", "p", "1", "2", "1/2", "-3"]     # p is declared positive
 UNARY = ["exp", "log", "sqrt", "sigma", "tanh", "softplus", "neg", "square"]
-BINARY = ["+", "-", "*", "/"]
+FORMS = {f: (lambda a, f=f: f"{f}({a})") for f in UNARY} | {"neg": lambda a: f"(-({a}))", "square": lambda a: f"(({a})**2)"}
 
 
-@st.composite
-def expressions(draw: st.DrawFn, depth: int = 3) -> str:
-    if depth == 0 or draw(st.integers(0, 3)) == 0:
-        return draw(st.sampled_from(LEAVES))
-    if draw(st.booleans()):
-        f = draw(st.sampled_from(UNARY))
-        a = draw(expressions(depth - 1))
-        return f"(-({a}))" if f == "neg" else f"(({a})**2)" if f == "square" else f"{f}({a})"
-    op = draw(st.sampled_from(BINARY))
-    return f"(({draw(expressions(depth - 1))}) {op} ({draw(expressions(depth - 1))}))"
+def expressions(depth: int = 3) -> st.SearchStrategy[str]:
+    return shared_expressions(LEAVES, FORMS, depth)
 
 
 def mutate(e: str, rng: random.Random) -> str:

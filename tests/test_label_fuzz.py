@@ -20,27 +20,20 @@ from typing import Any
 import mpmath
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from strategies import expressions as shared_expressions
 
 from symderiv import check_text
 
 LEAVES = ["x", "Y[0, 0]", "Y[0, 1]", "Y[1, 0]", "Y[1, n - 1]", "sum(Y)", "sum(Y * Y)", "1", "2", "n", "m",
           "v[i]", "v[0]", "Y[0, i]", "Y[i, 1]", "sum(v[i:])"]
-UNARY = ["exp", "log", "neg", "square"]
-BINARY = ["+", "-", "*", "/"]
+FORMS = {"exp": lambda a: f"exp({a})", "log": lambda a: f"log(1 + ({a})**2)", "neg": lambda a: f"(-({a}))",
+         "square": lambda a: f"(({a})**2)"}
 SYMBOLS = 'n = "dim"\nm = "dim"\nx = "scalar"\nv = "vector(n)"\ni = "index(2)"\nY = "onehot_rows(m, n)"'
 MAX_COMBINATIONS = 300
 
 
-@st.composite
-def expressions(draw: st.DrawFn, depth: int = 3) -> str:
-    if depth == 0 or draw(st.integers(0, 3)) == 0:
-        return draw(st.sampled_from(LEAVES))
-    if draw(st.booleans()):
-        f = draw(st.sampled_from(UNARY))
-        a = draw(expressions(depth - 1))
-        return {"neg": f"(-({a}))", "square": f"(({a})**2)", "log": f"log(1 + ({a})**2)"}.get(f, f"exp({a})")
-    op = draw(st.sampled_from(BINARY))
-    return f"(({draw(expressions(depth - 1))}) {op} ({draw(expressions(depth - 1))}))"
+def expressions(depth: int = 3) -> st.SearchStrategy[str]:
+    return shared_expressions(LEAVES, FORMS, depth)
 
 
 @st.composite
