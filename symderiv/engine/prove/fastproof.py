@@ -39,8 +39,8 @@ def _evaluator(program: Program, used: set[str], inst: Instance, params: bool, g
                ) -> tuple["DagEvaluator", dict[dag.Node, tuple[str, Any]]]:
     """The graph evaluator for these sizes and index values (or, with ``params``, for every index value
     and label at once) and its indicators (parameter -> (symbol, the value it marks)).  With ``generic``
-    too, the indicators of each index and of each one-hot row sum to 1 (the last is 1 minus the others),
-    and none is returned: ``_Build.everywhere`` proves for all their values at once.
+    too, the indicators of each index and of each one-hot row sum to 1 (the last is 1 minus the others):
+    ``_Build.everywhere`` proves for all their values at once.
 
     Claims of one document share it: a define is built once per size, not once per claim (its value
     does not depend on the claim), and so is a derivative of it by the same variable.  Every claim adds
@@ -73,8 +73,6 @@ def _evaluator(program: Program, used: set[str], inst: Instance, params: bool, g
             else:
                 indicators.update({w: (name, idx) for idx, w in np.ndenumerate(env[name])})
         inst = Instance(dict(inst.sizes), {})
-    if generic:
-        indicators = {}
     ev = DagEvaluator(B, program, env, inst, params=index_params)
     if len(_EVALUATORS) >= MAX_EVALUATORS or any(k[0] != id(program) for k in _EVALUATORS):
         _EVALUATORS.clear()
@@ -126,7 +124,7 @@ class _Build:
         are at any other.  Otherwise nothing is proved here (the caller draws or lists the choices)."""
         if self.code is None:
             return set(self.candidates)
-        if not _polynomial_in_indicators(self.roots):
+        if not _polynomial_in(self.roots, set(self.indicators)):
             return set()
         out = set(self.candidates)
         for k, zero in zip(self.owner, zero_mask(self.code)):
@@ -240,15 +238,12 @@ class GraphProver:
             return None
 
 
-def _polynomial_in_indicators(roots: list[dag.Node]) -> bool:
-    """Do the index indicators and one-hot label variables reach the roots through sums, products and
-    powers with natural exponents only (no inversion, no argument of exp, log or sqrt depends on them)?"""
+def _polynomial_in(roots: list[dag.Node], marks: set[dag.Node]) -> bool:
+    """Do the marks (the build's indicators) reach the roots through sums, products and powers with natural
+    exponents only (no inversion, no argument of exp, log or sqrt depends on them)?"""
     depends: set[dag.Node] = set()
     for n in dag.post_order(roots):
-        if n.op == dag.VAR:
-            if isinstance(n.data, tuple) and n.data[0] in ("label", "index"):
-                depends.add(n)
-        elif any(a in depends for a in n.kids):
+        if n in marks or any(a in depends for a in n.kids):
             if n.op in (dag.EXP, dag.LOG, dag.SQRT) or (n.op == dag.POW and n.args[1] < 0):
                 return False
             depends.add(n)
