@@ -9,6 +9,7 @@ hang.
 from __future__ import annotations
 
 import ast
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping, Union
@@ -135,6 +136,7 @@ def parse(text: str, ns: Namespace) -> Node:
         raise ParseError("empty expression")
     # a multi-line expression (a TOML \"\"\" string): line breaks are whitespace
     text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    _no_compatibility_forms(text)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
@@ -145,6 +147,22 @@ def parse(text: str, ns: Namespace) -> Node:
     if count > MAX_NODES:
         raise ParseError(f"expression too large ({count} syntax nodes; the limit is {MAX_NODES})")
     return _Converter(text.strip(), ns).convert(tree.body, 0)
+
+
+def _no_compatibility_forms(text: str) -> None:
+    """Refuse a character Python's parser would read as another one.
+
+    Python reads identifiers in their NFKC form: the fullwidth ``ｘ`` is ``x`` to it, and the
+    ligature ``ﬁ`` is ``fi``.  A claim that shows two different letters would then be checked as
+    if it had one (``diff(x * ｘ, x) = 2*x`` was proved), so such a character is an error."""
+    if text.isascii() or unicodedata.normalize("NFKC", text) == text:
+        return
+    for col, ch in enumerate(text, 1):
+        plain = unicodedata.normalize("NFKC", ch)
+        if plain != ch:
+            raise ParseError(f"the character {ch!r} (U+{ord(ch):04X}, column {col}) would be read as {plain!r}; "
+                             f"write {plain!r} if that is what you mean")
+    raise ParseError("the expression changes under Unicode normalisation (NFKC); write it in ASCII")
 
 
 def constant_value(node: Node) -> Fraction | None:

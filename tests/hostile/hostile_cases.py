@@ -58,6 +58,10 @@ EXPRESSIONS: dict[str, str] = {
     "eye at a huge size": "trace(eye(100000))",
     "empty": "   ",
     "unknown name": "y",
+    # Python reads identifiers in NFKC form: these were read as x and proved equal to it
+    "fullwidth letter read as x": "\uff58",
+    "fullwidth letter beside x": "diff(x * \uff58, x) / 2",
+    "latex fullwidth letter": "$\uff58$",
     "syntax error": "x +",
     # LaTeX steps (issue 16): nothing is expanded or defined, and the limits hold
     "latex input": r"$\input{/etc/passwd}$",
