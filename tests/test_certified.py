@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -225,3 +226,38 @@ def test_a_square_of_a_ball_around_zero_is_a_small_ball_not_nan() -> None:
     (r,) = check_text(f'[symbols]\nn = "dim"\nv = "vector(n)"\n[check]\nsizes = {{ n = [2] }}\n'
                       f'[[claim]]\nname = "twice"\nexpect = false\nlhs = "{e}"\nrhs = "2 * {e}"\n', "sq.toml")
     assert r.verdict.value == "refuted" and r.diagnosis == "factor"
+
+
+# a derivative's SymPy value forgets where the function differentiated is defined: d/dx log(-x^2 - 1) is the
+# rational 2x / (x^2 + 1), so the exact route saw a "rational difference, nonzero at x = -8" where step 0
+# is defined nowhere; a constant difference was refuted with no point at all
+@pytest.mark.parametrize("a,b", [
+    ("diff(log(-x*x - 1), x)", "x"),
+    ("diff(log(-x*x - 1), x) + 1", "diff(log(-x*x - 1), x)"),
+    ("diff(sqrt(-x*x - 1), x)", "x"),
+])
+def test_a_step_defined_nowhere_is_never_refuted(a: str, b: str) -> None:
+    r = check(X, a, b)
+    assert r.verdict.value != "refuted", r.counterexample
+    assert "no numeric sample point was in the domain" in r.message
+
+
+def test_a_constant_difference_is_refuted_at_a_point_where_the_steps_are_defined() -> None:
+    r = check(X, "diff(log(x), x) + 1", "diff(log(x), x)")
+    assert r.verdict.value == "refuted"
+    x = r.counterexample.point["x"]
+    assert float(Fraction(x)) > 0, r.counterexample
+
+
+@pytest.mark.parametrize("wrong", ["-inv(X).T", "inv(X)"])
+def test_a_logdet_gradient_is_refuted_where_det_is_positive(wrong: str) -> None:
+    """The witnesses of `derivations/classics/gaussian.toml` had det S < 0, outside logdet's domain."""
+    r = check('n = "dim"\nX = "matrix(n, n)"', "grad(logdet(X), X)", wrong)
+    assert r.verdict.value == "refuted", r.message
+    point = np.array([[Fraction(v) for v in row] for row in r.counterexample.point["X"]], dtype=object)
+    n = point.shape[0]
+    assert n == 2 or n == 3
+    det = (point[0, 0] * point[1, 1] - point[0, 1] * point[1, 0] if n == 2 else
+           sum(point[0, j] * (point[1, (j + 1) % 3] * point[2, (j + 2) % 3] - point[1, (j + 2) % 3] * point[2, (j + 1) % 3])
+               for j in range(3)))
+    assert det > 0, r.counterexample

@@ -70,6 +70,8 @@ def result_of(base: ClaimResult, pairs: list[Pair], start: float, provisional: b
         elif p.undecided or not p.symbolic_done:
             verdict = Verdict.NUMERIC if p.open_points else Verdict.TIMEOUT
             msg = p.undecided or "the symbolic proof did not finish in the time allowed"
+            if not p.open_points:
+                msg += "; no numeric sample point was in the domain of both steps"
         else:
             verdict, msg = Verdict.PROVED, None if p.open_points else "proved symbolically; no numeric point was in the domain"
         method = "simplify" if "simplify" in p.methods else ("exact evaluation" if "exact evaluation" in p.methods

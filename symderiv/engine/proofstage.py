@@ -27,10 +27,9 @@ from .refute.certify import PRECISIONS, exact_point, random_points
 from .building.evaluate import Instance
 from ..language.functions import ShapeError
 from .refute.nonzero import nonzero_counterexample, witness_rng
-from .pairs import Pair, clip, indices_of, shape_refuted
+from .pairs import Pair, clip, shape_refuted
 from .building.parametric import LaterBuild
 from .prove.proving import OutOfTime, budget
-from ..results import Counterexample
 
 if TYPE_CHECKING:
     import random
@@ -142,23 +141,32 @@ class ProofStage:
                             raise self.located(k, inst, ValueError(
                                 f"is not a real number ({clip(str(v), 80)}); "
                                 "is there a log or sqrt of a negative constant?"))
-                    p.undecided = f"entry {idx} of the difference at {inst.describe()} is not a real number"
+                    p.undecided = f"{_entry(idx, inst, a.shape)} is not a real number"
                     break
                 if d.status == "constant":
-                    p.refuted = Counterexample(
-                        dict(inst.sizes), indices_of(inst), {}, (int(idx[0]), int(idx[1])),
-                        clip(str(a[idx])), clip(str(b[idx])), exact=True, difference=str(d.constant),
-                        certificate=f"exact: the difference is the constant {d.constant}")
-                    p.where = (inst, None)
+                    # nonzero wherever both steps are defined: refuted at a point of the earlier step's domain,
+                    # which the witness search looks for (log(-x*x - 1) and its derivative are defined nowhere)
+                    p.undecided = (f"{_entry(idx, inst, a.shape)} is the constant "
+                                   f"{clip(str(d.constant), 80)} wherever both steps are defined, but no point "
+                                   f"where step {p.k - 1} is defined was found")
                     p.methods.add(d.method or "identical")
                 elif (cex := nonzero_counterexample(self.prover.atoms, direct_ev().env, inst, idx, a[idx], b[idx],
-                                                    diff, self.witness_rng(p, inst, idx))) is not None:
+                                                    diff, self.witness_rng(p, inst, idx),
+                                                    lambda point: self.defined_at(p, inst, point))) is not None:
                     p.refuted, p.where = cex, (inst, None)
                     p.methods.add("exact evaluation")
                 else:
-                    p.undecided = (f"entry {idx} of the difference at {inst.describe()} was not shown to be zero"
+                    p.undecided = (f"{_entry(idx, inst, a.shape)} was not shown to be zero"
                                    + (f" ({d.method})" if d.method else ""))
                 break
+
+    def defined_at(self, p: Pair, inst: Instance, point: dict[str, np.ndarray]) -> bool:
+        """Is the exact difference's witness a point of the earlier step's domain, with both steps' values
+        certified there?  The difference of SymPy's derivatives forgets where the function differentiated is
+        defined (``diff(log(-x*x - 1), x)`` is the rational ``2x / (x**2 + 1)``); the certifier evaluates the
+        steps as written, derivatives by forward mode, and finds no witness outside the domain."""
+        w = self.certifier(p.k).at(inst, point)
+        return w is not None and w.undefined is None
 
     def quick_witness(self, p: Pair, inst: Instance) -> bool:
         """The witness search's first ``QUICK_POINTS`` points at this instance (``checking._Context.search``,
@@ -203,7 +211,7 @@ class ProofStage:
             p.methods |= outcome.methods or {"identical"}
             return True
         if outcome.status == "too-many":
-            p.undecided = (f"entry {tuple(idx)} of the difference at {inst.describe()} has more than "
+            p.undecided = (f"{_entry(tuple(idx), inst, None)} has more than "
                            f"{outcome.regions} regions of its piecewise pieces to prove one by one")
             return False
         found = witness(a, b, outcome.open, self.settings.seed)
@@ -216,3 +224,10 @@ class ProofStage:
                 p.refuted = replace(cex, certificate=sure.counterexample(inst).certificate)
                 p.where = (inst, point)
         return False
+
+
+def _entry(idx: tuple[int, ...], inst: Instance, shape: tuple[int, ...] | None) -> str:
+    """How a message names one entry of a difference: "entry (0, 1) of the difference at n=2", or "the
+    difference" for a number at no sizes."""
+    what = "the difference" if shape == (1, 1) else f"entry {tuple(int(i) for i in idx)} of the difference"
+    return f"{what} at {inst.describe()}" if inst.sizes or inst.indices else what

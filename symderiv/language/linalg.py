@@ -177,8 +177,11 @@ def _num_inv(B: Any, a: np.ndarray) -> np.ndarray:
 
 
 def _num_logdet(B: Any, a: np.ndarray) -> np.ndarray:
-    if a.dtype == object:
-        raise TypeError("logdet on this backend: no logarithm here")
+    if a.dtype == object:        # exact or ball values: log of the Leibniz determinant, where the backend has a log
+        log = getattr(getattr(B, "math", None), "log", None)
+        if log is None:
+            raise TypeError("logdet on this backend: no logarithm here")
+        return B.full((1, 1), log(_exact_det(a)))
     if not bool(np.all(np.isfinite(a))):
         return np.array([[np.nan]])
     sign, logabs = np.linalg.slogdet(a)

@@ -21,7 +21,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
@@ -57,11 +57,12 @@ def witness_rng(seed: int, *identity: object) -> random.Random:
 
 
 def rational_witness(rational_form: sp.Basic, lhs: sp.Basic, rhs: sp.Basic, symbols: list[sp.Symbol],
-                     rng: random.Random) -> Witness | None:
+                     rng: random.Random, accept: Callable[[dict[sp.Symbol, Fraction]], bool] | None = None
+                     ) -> Witness | None:
     """A point where ``rhs - lhs`` (whose rational form, atoms replaced, is ``rational_form``) is exactly nonzero.
 
     None when the rational form still has atoms (its value is then not exact) or no
-    usable point was found.
+    usable point was found; a point is usable when ``accept`` (if given) accepts its values.
     """
     if rational_form.atoms(sp.Dummy):
         return None
@@ -83,7 +84,8 @@ def rational_witness(rational_form: sp.Basic, lhs: sp.Basic, rhs: sp.Basic, symb
         subs = {s: sp.Rational(v.numerator, v.denominator) for s, v in values.items()}
         try:
             a, b = lhs.xreplace(subs), rhs.xreplace(subs)
-            if finite_real(a) and finite_real(b) and _off_kinks(lhs, subs) and _off_kinks(rhs, subs):
+            if finite_real(a) and finite_real(b) and _off_kinks(lhs, subs) and _off_kinks(rhs, subs) \
+                    and (accept is None or accept(values)):
                 return Witness(values, a, b, gap)
         except (ArithmeticError, TypeError, ValueError, RecursionError):
             continue
@@ -129,30 +131,36 @@ def _off_kinks(e: sp.Basic, subs: dict[Any, Any]) -> bool:
 
 
 def nonzero_counterexample(atoms: Atoms, env: dict[str, np.ndarray], inst: Instance, idx: tuple[int, ...],
-                           lhs: sp.Basic, rhs: sp.Basic, diff: sp.Basic, rng: random.Random
-                           ) -> Counterexample | None:
+                           lhs: sp.Basic, rhs: sp.Basic, diff: sp.Basic, rng: random.Random,
+                           defined: Callable[[dict[str, np.ndarray]], bool]) -> Counterexample | None:
     """The exact counterexample for entry ``idx`` when its difference ``diff`` = rhs - lhs is a rational
     function of the claim's symbols and nonzero at some rational point drawn from ``rng`` (``witness_rng``
-    of the pair, instance and entry); None otherwise."""
+    of the pair, instance and entry) that ``defined`` accepts (Fraction arrays by name: the caller certifies
+    that the steps as written are defined there, since ``lhs`` and ``rhs`` may be derivatives, which forget
+    where the function differentiated is defined); None otherwise."""
     try:
         form = atoms.rational(diff)
     except (Unsupported, RecursionError):
         return None
-    w = rational_witness(form, lhs, rhs, list(free_symbols(env)), rng)
+
+    def arrays_at(values: dict[sp.Symbol, Fraction]) -> dict[str, np.ndarray]:
+        arrays: dict[str, np.ndarray] = {}
+        for name, arr in env.items():
+            out = np.empty(arr.shape, dtype=object)
+            for pos in np.ndindex(arr.shape):
+                e = arr[pos]
+                out[pos] = Fraction(int(e.p), int(e.q)) if getattr(e, "is_Rational", False) else values.get(e, Fraction(0))
+            arrays[name] = out
+        return arrays
+
+    w = rational_witness(form, lhs, rhs, list(free_symbols(env)), rng, lambda values: defined(arrays_at(values)))
     if w is None:
         return None
-    arrays: dict[str, np.ndarray] = {}
-    for name, arr in env.items():
-        out = np.empty(arr.shape, dtype=object)
-        for pos in np.ndindex(arr.shape):
-            e = arr[pos]
-            out[pos] = Fraction(int(e.p), int(e.q)) if getattr(e, "is_Rational", False) else w.values.get(e, Fraction(0))
-        arrays[name] = out
     a, b = str(w.lhs), str(w.rhs)
     short = len(a) <= 200 and len(b) <= 200
     gap = str(w.gap.numerator) if w.gap.denominator == 1 else f"{w.gap.numerator}/{w.gap.denominator}"
     indices = {k: (list(v) if isinstance(v, tuple) else v) for k, v in inst.indices.items()}
-    return Counterexample(dict(inst.sizes), indices, Point({}, arrays).describe(), (int(idx[0]), int(idx[1])),
-                          float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True, difference=gap,
-                          lhs_exact=a if short else None, rhs_exact=b if short else None,
+    return Counterexample(dict(inst.sizes), indices, Point({}, arrays_at(w.values)).describe(),
+                          (int(idx[0]), int(idx[1])), float(sp.N(w.lhs, 17)), float(sp.N(w.rhs, 17)), exact=True,
+                          difference=gap, lhs_exact=a if short else None, rhs_exact=b if short else None,
                           certificate="exact: the difference is a rational function, nonzero at this rational point")
