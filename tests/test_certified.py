@@ -261,3 +261,21 @@ def test_a_logdet_gradient_is_refuted_where_det_is_positive(wrong: str) -> None:
            sum(point[0, j] * (point[1, (j + 1) % 3] * point[2, (j + 2) % 3] - point[1, (j + 2) % 3] * point[2, (j + 1) % 3])
                for j in range(3)))
     assert det > 0, r.counterexample
+
+
+def test_a_claim_wrong_only_at_larger_sizes_is_checked_where_its_log_is_defined() -> None:
+    """At n = 4 and 5 the few spot-check points all had a negative entry, so log(x) was defined at none and
+    the claim, wrong from n = 4 on, was `numeric` (ok) with numeric_sizes n = 2, 3 only."""
+    syms = 'n = "dim"\nx = "vector(n)"'
+    r = check(syms, "grad(sum(log(x)), x)", "1 / abs(x) + (numel(x) - 2) * (numel(x) - 3) * x")
+    assert r.verdict.value == "refuted", r.message
+    assert r.counterexample.sizes["n"] >= 4
+    assert all(Fraction(v) > 0 for v in r.counterexample.point["x"])
+
+
+def test_a_true_claim_on_a_log_domain_lists_a_larger_numeric_size() -> None:
+    syms = 'n = "dim"\nx = "vector(n)"'
+    r = check(syms, "grad(sum(log(x)), x)", "1 / abs(x)")
+    assert r.verdict.value in ("proved", "numeric"), r.message
+    checked = [s for s in (r.proved_sizes + r.numeric_sizes)]
+    assert any(s["n"] >= 4 for s in checked), (r.proved_sizes, r.numeric_sizes)

@@ -247,16 +247,18 @@ class _Context(ProofStage):
         return ClaimError(f"{self.where}: step {k} ({short(self.spec.steps[k])}): {e}{at}")
 
     def numeric(self, inst: Instance, pairs: list[Pair], count: int, regions: bool = False,
-                together: bool = True) -> None:
+                together: bool = True, positive: bool = False) -> None:
         """Compare adjacent steps at ``count`` sample points of ``inst`` (or a point in every region).
         ``together``: the instances of ``inst``'s sizes are asked for in order, so the first one evaluates
-        them all in one batch (``allinstances``)."""
+        them all in one batch (``allinstances``).  A pair none of whose points was in the domain of both
+        steps is compared again at as many points with every real entry positive (``positive``)."""
         s = self.settings
         used = self.used
         located = lambda k, e: self.located(k, inst, e)  # noqa: E731
-        if regions or not together:
+        if regions or not together or positive:
             points: Iterable[numeric.Point] = (region_samples(self.program, self.nodes, used, inst, s.seed) if regions
-                                               else numeric.sample_points(self.program, used, inst, count, s.seed))
+                                               else numeric.sample_points(self.program, used, inst, count, s.seed,
+                                                                          positive))
             evaluated = manypoints.evaluated(self.program, self.nodes, inst, points, located)
         else:
             if self.__dict__.get("spot") is None:
@@ -265,6 +267,7 @@ class _Context(ProofStage):
         rows = list(evaluated)
         table = {p.k: compare.outcomes([v for _, v in rows], p.k, s.rtol, s.atol)
                  for p in pairs if not (p.refuted or p.shape)}      # every point's outcome at once, per pair
+        inside: set[int] = set()       # the pairs with a point in the domain of both steps
         for i, (point, values) in enumerate(rows):
             for p in pairs:
                 if p.refuted or p.shape:
@@ -283,12 +286,17 @@ class _Context(ProofStage):
                         self.certify(p, inst, point)      # the later step undefined where the earlier is not?
                     continue
                 p.open_points = True
+                inside.add(p.k)
                 if outcome == compare.AGREE:
                     p.samples += 1
                     continue
                 if numeric.confirmed(self.program, self.nodes[p.k - 1], self.nodes[p.k], inst, point,
                                      s.rtol, s.atol) is not None:
                     self.certify(p, inst, point)   # a candidate only: refuted when certified there
+        starving = [p for p in pairs if p.k not in inside and not (p.refuted or p.shape)]
+        if starving and rows and not (regions or positive) and any(
+                self.program.symbols[n].kind in ("scalar", "vector", "matrix") for n in used):
+            self.numeric(inst, starving, len(rows), together=False, positive=True)
 
     def certify(self, p: Pair, inst: Instance, point: numeric.Point | dict[str, np.ndarray],
                 max_bits: int = PRECISIONS[-1], limited: bool = True) -> bool:

@@ -182,22 +182,25 @@ def _fraction_text(x: Fraction) -> str | int:
 CACHED_ENTRIES = 4096     # points of at most this many entries in all are kept for the next claim
 
 
-def sample_points(program: Program, used: set[str], inst: Instance, count: int, seed: int) -> Iterator[Point]:
+def sample_points(program: Program, used: set[str], inst: Instance, count: int, seed: int,
+                  positive: bool = False) -> Iterator[Point]:
     """The points of one instantiation, made one at a time (``count`` x the arrays' size may be large).
     Small ones are kept with the program: the claims of a file share instances and symbols, so points.
-    The first k of n points are the k points (one generator, drawn in order)."""
+    The first k of n points are the k points (one generator, drawn in order).  ``positive``: every real
+    entry drawn positive, as for a declared positive kind (for steps whose domain the signed points miss:
+    ``log(x)`` of a vector of 5 entries is defined at one signed point in 32)."""
     names = tuple(n for n in sorted(used) if program.symbols[n].kind in REAL_KINDS
                   or program.symbols[n].kind == "onehot_rows")
     shapes = [shape_of(program.symbols[n], inst.sizes) for n in names]
     if count * sum(r * c for r, c in shapes) > CACHED_ENTRIES:
-        yield from _draw_points(program, used, inst, count, seed)
+        yield from _draw_points(program, used, inst, count, seed, positive=positive)
         return
     cache: dict[Any, list[Point]] = program.__dict__.setdefault("_sample_points", {})
-    key = (names, tuple(inst.sizes.items()), repr(tuple(inst.indices.items())), seed)
+    key = (names, tuple(inst.sizes.items()), repr(tuple(inst.indices.items())), seed, positive)
     if len(cache.get(key, ())) < count:
         if len(cache) > 512:
             cache.clear()
-        cache[key] = [_frozen(p) for p in _draw_points(program, used, inst, count, seed, bulk=True)]
+        cache[key] = [_frozen(p) for p in _draw_points(program, used, inst, count, seed, bulk=True, positive=positive)]
     yield from cache[key][:count]
 
 
@@ -209,12 +212,12 @@ def _frozen(point: Point) -> Point:
     return point
 
 
-def _draw_points(program: Program, used: set[str], inst: Instance, count: int, seed: int, bulk: bool = False
-                 ) -> Iterator[Point]:
+def _draw_points(program: Program, used: set[str], inst: Instance, count: int, seed: int, bulk: bool = False,
+                 positive: bool = False) -> Iterator[Point]:
     """The points one after the other; ``bulk``: the random ones drawn all at once (few entries in all)."""
     from ..building.arrays import onehot_rows
 
-    spec: Spec = tuple((n, shape_of(program.symbols[n], inst.sizes), program.symbols[n].kind in POSITIVE_KINDS)
+    spec: Spec = tuple((n, shape_of(program.symbols[n], inst.sizes), positive or program.symbols[n].kind in POSITIVE_KINDS)
                        for n in sorted(used) if program.symbols[n].kind in REAL_KINDS)
     fixed = {n: onehot_rows(NUMERIC, shape_of(program.symbols[n], inst.sizes), inst.indices[n])
              for n in sorted(used) if program.symbols[n].kind == "onehot_rows"}
@@ -224,7 +227,8 @@ def _draw_points(program: Program, used: set[str], inst: Instance, count: int, s
     if count <= SIMPLE_PATTERNS:
         return
     # crc32, not hash(): str hashes are salted per process, and a report must not change between runs
-    key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[zlib.crc32(str(v).encode()) for v in inst.indices.values()]]
+    key = [seed & 0xFFFFFFFF, *inst.sizes.values(), *[zlib.crc32(str(v).encode()) for v in inst.indices.values()],
+           *([1] if positive else [])]
     rng = np.random.default_rng(key)
     drawn = (spread_points(rng, spec, tuple(range(SIMPLE_PATTERNS, count))) if bulk
              else (spread_point(rng, spec, p) for p in range(SIMPLE_PATTERNS, count)))
