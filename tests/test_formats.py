@@ -267,3 +267,20 @@ def test_mathml_never_raises_and_is_well_formed(text: str) -> None:
     assert out.startswith("<math") and out.endswith("</math>")
     ET.fromstring(out)
     assert "<script" not in out
+
+
+def _strict(text: str) -> object:
+    def refuse(name: str) -> object:
+        raise ValueError(f"not JSON: {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_value_beyond_floats_is_null_not_infinity() -> None:
+    """`1e400 * x` against `x`: the counterexample's step 0 is 10**400, a float overflow; Python wrote
+    `Infinity`, which JSON readers other than Python's refuse."""
+    from symderiv import check_text
+    text = '[symbols]\nx = "scalar"\n[[claim]]\nname = "big"\nlhs = "1e400 * x"\nrhs = "x"\nexpect = false\n'
+    results = check_text(text, "big.toml")
+    doc = _strict(render("json", [FileResult("big.toml", "", "", tuple(results))]))
+    cx = doc["results"][0]["counterexample"]  # type: ignore[index]
+    assert cx["lhs"] is None and cx["rhs"] == 1

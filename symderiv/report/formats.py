@@ -9,6 +9,7 @@ Nothing here imports rich.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -28,7 +29,23 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 
 # ---------------------------------------------------------------- json
 def render_json(files: Sequence[FileResult]) -> str:
-    return json.dumps(report_json(list(files)), indent=2, ensure_ascii=False, default=str) + "\n"
+    return _dumps(report_json(list(files)), ensure_ascii=False)
+
+
+def _dumps(doc: Any, **options: Any) -> str:
+    """Standard JSON: a value too large for a float (the 10**400 of ``1e400 * x``) is null, never the
+    ``Infinity`` Python would write and other JSON readers refuse."""
+    return json.dumps(_finite(doc), indent=2, default=str, allow_nan=False, **options) + "\n"
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
 
 
 # ---------------------------------------------------------------- junit
@@ -168,7 +185,7 @@ def render_sarif(files: Sequence[FileResult]) -> str:
     doc = {"version": "2.1.0", "$schema": SARIF_SCHEMA,
            "runs": [{"tool": {"driver": {"name": "symderiv", "version": _version(), "rules": rules}},
                      "results": results, "properties": {"summary": summarize(list(files))}}]}
-    return json.dumps(doc, indent=2, default=str) + "\n"
+    return _dumps(doc)
 
 
 # ---------------------------------------------------------------- dispatch
