@@ -344,3 +344,14 @@ def test_finite_differences_losing_digits_do_not_refute_a_true_claim() -> None:
     text = ('[symbols]\nx = "scalar"\n[[claim]]\nname = "saturated"\n'
             'lhs = "diff(-log(sigma(-20*x)), x)"\nrhs = "20*sigma(20*x)"\n')
     assert verdicts(text) == {"saturated": "proved"}
+
+
+def test_a_claim_header_inside_a_multiline_string_is_not_a_claim_line() -> None:
+    """The line of a claim is where its table starts; "[[claim]]" written inside a title or a note
+    (a multi-line string) moved every later claim's line to it."""
+    text = ('title = """\n[[claim]]\n"""\n[symbols]\nx = "scalar"\n\n[[claim]]\nname = "a"\nlhs = "x"\n'
+            'rhs = "2*x"\nnote = """\n[[claim]]\nname = \\"zzz\\"\n"""\n\n[[claim]]\nname = "b"\nlhs = "x"\nrhs = "x"\n'
+            "note = '''\n[[claim]]'''\n\n[[claim]]\nname = \"c\"\nlhs = \"x\"\nrhs = \"y\"\n")
+    results = check_text(text, "t.toml")
+    assert [(r.claim, r.line) for r in results] == [("a", 7), ("b", 16), ("c", 23)]
+    assert results[2].message.startswith("t.toml:23: "), results[2].message

@@ -94,7 +94,10 @@ class _Lines:
         self.keys: dict[tuple[str, int, str], int] = {}
         self.claims: list[int] = []
         table, n = "", 0
+        inside = _string_lines(text)
         for lineno, line in enumerate(text.splitlines(), 1):
+            if lineno in inside:        # text of a multi-line string: a "[[claim]]" there is no table
+                continue
             h = self.HEADER.match(line)
             if h and not self.KEY.match(line):
                 table = h.group(2).strip().strip("\"'")
@@ -117,6 +120,38 @@ class _Lines:
 
     def claim(self, n: int) -> int:
         return self.claims[n] if n < len(self.claims) else self.tables.get("claim", 1)
+
+
+def _string_lines(text: str) -> set[int]:
+    """The lines (numbered from 1) that begin inside a multi-line string (``\"\"\"...\"\"\"`` or ``\'\'\'...\'\'\'``)."""
+    out: set[int] = set()
+    i, line, n = 0, 1, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":                                   # a comment: to the end of the line
+            i = text.find("\n", i)
+            if i < 0:
+                break
+            continue
+        elif c in "\"'":
+            triple = text.startswith(c * 3, i)
+            quote = c * 3 if triple else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                if text[j] == "\\" and c == '"':
+                    j += 1                               # an escape in a basic string
+                elif text[j] == "\n":
+                    if not triple:
+                        break                            # an unclosed one-line string: TOML reports it
+                    line += 1
+                    out.add(line)
+                j += 1
+            i = j + len(quote)
+            continue
+        i += 1
+    return out
 
 
 def read_file(path: str | Path) -> Document:
