@@ -113,7 +113,10 @@ class ClaimResult:
             ok = self.verdict in good
         else:
             ok = self.verdict is Verdict.REFUTED
-        return replace(self, ok=ok, seconds=self.seconds if seconds is None else seconds)
+        done = replace(self, ok=ok, seconds=self.seconds if seconds is None else seconds)
+        if self.verdict not in (Verdict.PROVED, Verdict.NUMERIC):    # a scope belongs to what stands only
+            done = replace(done, proved_sizes=(), numeric_sizes=(), sampled_sizes=())
+        return done
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -355,3 +355,14 @@ def test_a_claim_header_inside_a_multiline_string_is_not_a_claim_line() -> None:
     results = check_text(text, "t.toml")
     assert [(r.claim, r.line) for r in results] == [("a", 7), ("b", 16), ("c", 23)]
     assert results[2].message.startswith("t.toml:23: "), results[2].message
+
+
+def test_an_error_result_lists_no_sizes() -> None:
+    """A tex that disagrees with its step makes the claim an `error`; the sizes its steps were proved at
+    were still listed, where the contract says an `error` has none."""
+    text = ('[symbols]\nn = "dim"\nv = "vector(n)"\n[[claim]]\nname = "tex disagrees"\n'
+            'lhs = "grad(sum(v*v), v)"\nrhs = "2*v"\ntex = "\\\\nabla_v \\\\operatorname{sum}(v \\\\odot v) = 3 v"\n')
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "error", r.message
+    assert (r.proved_sizes, r.numeric_sizes, r.sampled_sizes) == ((), (), ())
+    assert r.to_json()["proved_sizes"] == []
