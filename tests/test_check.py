@@ -366,3 +366,12 @@ def test_an_error_result_lists_no_sizes() -> None:
     assert r.verdict.value == "error", r.message
     assert (r.proved_sizes, r.numeric_sizes, r.sampled_sizes) == ((), (), ())
     assert r.to_json()["proved_sizes"] == []
+
+
+def test_claims_written_after_the_symbols_header_are_reported_where_they_are() -> None:
+    """`claim = [{...}]` after `[symbols]` is, to TOML, an entry of [symbols]: the file said only
+    "no [[claim]] in the file" at line 1, which the file seems to contradict."""
+    text = '[symbols]\nx = "scalar"\n\nclaim = [\n  { name = "a", lhs = "x", rhs = "x" },\n]\n'
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "error"
+    assert r.message.startswith("t.toml:4: ") and "[symbols]" in r.message and "[[claim]]" in r.message, r.message

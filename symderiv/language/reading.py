@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .filebytes import MAX_FILE_BYTES, TOO_LARGE, Refused, read_bounded
+from .tomllines import TomlLines
 
 MAX_DIM_LITERAL = 10_000
 MAX_TIMEOUT = 3600.0     # seconds per claim: no file can make a grading run wait for ever (inf, 1e300)
@@ -83,77 +84,6 @@ class Document:
     fatal: str | None = None          # the file could not be read at all
 
 
-class _Lines:
-    """Where tables and keys start in the TOML text (tomllib does not say)."""
-
-    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_\-\"'. ]+?)\s*\]\]?\s*(#.*)?$")
-    KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
-
-    def __init__(self, text: str) -> None:
-        self.tables: dict[str, int] = {}
-        self.keys: dict[tuple[str, int, str], int] = {}
-        self.claims: list[int] = []
-        table, n = "", 0
-        inside = _string_lines(text)
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if lineno in inside:        # text of a multi-line string: a "[[claim]]" there is no table
-                continue
-            h = self.HEADER.match(line)
-            if h and not self.KEY.match(line):
-                table = h.group(2).strip().strip("\"'")
-                if h.group(1) == "[[" and table == "claim":
-                    self.claims.append(lineno)
-                    n = len(self.claims) - 1
-                else:
-                    n = 0
-                self.tables.setdefault(table, lineno)
-                continue
-            k = self.KEY.match(line)
-            if k:
-                key = next(g for g in k.groups() if g is not None)
-                self.keys.setdefault((table, n, key), lineno)
-                if table == "" and key == "claim":
-                    self.tables.setdefault("claim", lineno)
-
-    def key(self, table: str, key: str, n: int = 0, default: int = 1) -> int:
-        return self.keys.get((table, n, key), self.tables.get(table, default))
-
-    def claim(self, n: int) -> int:
-        return self.claims[n] if n < len(self.claims) else self.tables.get("claim", 1)
-
-
-def _string_lines(text: str) -> set[int]:
-    """The lines (numbered from 1) that begin inside a multi-line string (``\"\"\"...\"\"\"`` or ``\'\'\'...\'\'\'``)."""
-    out: set[int] = set()
-    i, line, n = 0, 1, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-        elif c == "#":                                   # a comment: to the end of the line
-            i = text.find("\n", i)
-            if i < 0:
-                break
-            continue
-        elif c in "\"'":
-            triple = text.startswith(c * 3, i)
-            quote = c * 3 if triple else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                if text[j] == "\\" and c == '"':
-                    j += 1                               # an escape in a basic string
-                elif text[j] == "\n":
-                    if not triple:
-                        break                            # an unclosed one-line string: TOML reports it
-                    line += 1
-                    out.add(line)
-                j += 1
-            i = j + len(quote)
-            continue
-        i += 1
-    return out
-
-
 def read_file(path: str | Path) -> Document:
     """Read a derivation file; never blocks on a FIFO or device, never reads more than the size limit."""
     p = Path(path)
@@ -191,7 +121,7 @@ def read_text(text: str, name: str = "<text>") -> Document:
 
 class _Reader:
     def __init__(self, raw: dict[str, Any], text: str, name: str) -> None:
-        self.raw, self.name, self.lines = raw, name, _Lines(text)
+        self.raw, self.name, self.lines = raw, name, TomlLines(text)
         self.problems: list[str] = []
         self.invalid: dict[str, str] = {}
 
@@ -305,7 +235,16 @@ class _Reader:
     # ------------------------------------------------------------ [[claim]]
     def claims(self, raw: Any) -> tuple[ClaimSpec, ...]:
         if raw is None:
-            self.problems.append(self.at(1, "no [[claim]] in the file: state at least one claim"))
+            inside = next((t for t in ("symbols", "define", "check")
+                           if isinstance(self.raw.get(t), dict) and "claim" in self.raw[t]), None)
+            if inside is not None:      # `claim = [{...}]` written after a header belongs to that table
+                line = self.lines.key(inside, "claim")
+                self.problems.append(self.at(line, f"no claim in the file: this `claim` is read as an entry of "
+                                                   f"[{inside}] (a key after a table header belongs to that table); "
+                                                   "write each claim as a [[claim]] table, or put `claim = [...]` "
+                                                   "before the first table"))
+            else:
+                self.problems.append(self.at(1, "no [[claim]] in the file: state at least one claim"))
             return ()
         if not isinstance(raw, list):
             self.problems.append(self.at(self.lines.key("", "claim"), "claim must be an array of tables ([[claim]])"))
