@@ -105,6 +105,8 @@ def reading(latex: str) -> str:
     (r"$a b$", "a * b"),                                               # a space separates names
     (r"$\lVert v_c \rVert^2$", "norm(v_c) ** 2"),
     (r"$\|v_c\|$", "norm(v_c)"),
+    (r"$\|v_c\|_2^2$", "norm(v_c) ** 2"),                               # the Euclidean norm of a vector
+    (r"$\|U\|_F$", "norm(U)"),                                          # the Frobenius norm of a matrix
     (r"$|x|$", "abs(x)"),
     (r"$\pi x$", "pi * x"),
     (r"$\frac12 x$", "(1/2) * x"),
@@ -148,6 +150,10 @@ def test_malformed_latex_is_a_latex_error_never_a_crash(latex: str) -> None:
     (r"$x = x$", "", "a step is one expression"),
     (r"$\frac{\partial J}{\partial \pi}$", r"\frac", "not a declared scalar, vector or matrix symbol"),
     (r"$x \& 1$", r"\&", "not a command"),
+    # other norms: \|x\|_0 was read as norm(x)[0], so `$\|x\|_0$ = norm(x)` was proved
+    (r"$\|v_c\|_0$", "_", "Euclidean norm of a vector"),
+    (r"$\lVert v_c \rVert_1$", "_", "Euclidean norm of a vector"),
+    (r"$\|U\|_2$", "_", "Frobenius norm of a matrix"),                 # the spectral norm
 ])
 def test_what_cannot_be_read_is_shown(latex: str, shown: str, why: str) -> None:
     with pytest.raises(LatexError) as e:

@@ -88,6 +88,12 @@ class MacroReading:
             if not (end.kind == "macro" and end.text == close):
                 raise r.fail(end, f"expected \\{close} to close \\{name} at character {t.pos + 1}")
             r.advance()
+            if r.is_op("_"):         # \|x\|_2, \|X\|_F: what `norm` is; \|x\|_1, \|x\|_0, \|X\|_2 are other norms
+                at = r.advance()
+                sub = "".join(tok.text for tok in r.script_tokens(at))
+                if not (sub == "F" or (sub == "2" and 1 in r.shape(node, t))):
+                    raise r.fail(at, f"\\|...\\|_{sub} is not read: norm is the Euclidean norm of a vector "
+                                     "(\\|x\\|_2) and the Frobenius norm of a matrix (\\|X\\|_F)")
             return r.call("norm", [node], t)
         if name == "partial":
             raise r.fail(t, "\\partial is read only in \\frac{\\partial f}{\\partial x}")
