@@ -56,6 +56,10 @@ def reading(latex: str) -> str:
     (r"$\nabla_{v_c} J$", "grad(J, v_c)"),
     (r"$\frac{\partial J}{\partial \hat{y}}$", "grad(J, y_hat)"),            # by a define (an intermediate)
     (r"$W1^{-1} v_c$", "inv(W1) @ v_c"),          # ^{-1} of a matrix is its inverse
+    (r"$W1^{-T} v_c$", "inv(W1).T @ v_c"),        # ^{-T}: the transpose of the inverse (the Cookbook's)
+    (r"$W1^{-\top}$", "inv(W1).T"),
+    (r"$x^{-T}$", "x ** (-1)"),
+    (r"$\operatorname{tr}(W1) + \mathrm{Tr}(W1)$", "tr(W1) + Tr(W1)"),    # the trace's other spellings
     (r"$\nabla_x x^2$", "grad(x ** 2, x)"),
     (r"$\sigma(x)$", "sigma(x)"),
     (r"$\sigma'(x)$", "diff(sigma(x), x)"),

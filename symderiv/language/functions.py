@@ -237,7 +237,7 @@ _ELEMENTWISE: dict[str, tuple[Callable[[Any, Any], Any], Callable[[np.ndarray], 
     **{name: ((lambda f: lambda M, x: f(x))(sym), num, doc) for name, (sym, num, doc) in TRIG.items()},
 }
 ELEMENTWISE = frozenset(_ELEMENTWISE)     # entry by entry: a numeric definition applies to any stack of arrays
-_ALIASES = {"sigmoid": "sigma"}
+_ALIASES = {"sigmoid": "sigma", "tr": "trace", "Tr": "trace", "ln": "log"}   # other common spellings
 
 
 def _build_table() -> dict[str, Function]:

@@ -129,6 +129,10 @@ class _Reader(MacroReading, _Builder):
                 if self.transpose_mark():
                     node = node if isinstance(node, Num) else Transpose(node)    # a number is its own transpose
                     continue
+                if self.transpose_mark(inverse=True):                            # X^{-T}: the inverse's transpose
+                    node = self.binop("**", node, Num(Fraction(-1)), at=at) if self.scalar(node) \
+                        else Transpose(Call("inv", (node,)))
+                    continue
                 power = self.script(at)
                 if isinstance(node, Call) and node.fn == "exp" and node.args == (Num(Fraction(1)),):
                     node = Call("exp", (power,))      # e^{x}
@@ -146,12 +150,18 @@ class _Reader(MacroReading, _Builder):
             else:
                 return node
 
-    def transpose_mark(self) -> bool:
+    def transpose_mark(self, inverse: bool = False) -> bool:
+        """Is the superscript a transpose mark (``^T``, ``^\\top``, ...), or with ``inverse`` one after a
+        minus sign (``^{-T}``, ``^{-\\top}``)?  Consumed when it is."""
         t = self.peek()
         marks = [t]
         if t.kind == "group":
             inner = tokens(list(t.args), self.text)
             marks = inner[:-1]
+        if inverse:
+            if t.kind != "group" or len(marks) != 2 or not (marks[0].kind == "op" and marks[0].text == "-"):
+                return False
+            marks = marks[1:]
         if len(marks) == 1 and marks[0].text in TRANSPOSE and marks[0].kind in ("letter", "macro"):
             if marks[0].text == "mathsf" and not _word(marks[0].args) == "T":
                 return False
