@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .formatnames import FORMATS
+from .settings import MAX_DIM
 
 TYPE_CHECKING = False     # not typing.TYPE_CHECKING: importing typing was a third of --help's imports
 
@@ -36,6 +37,12 @@ def _sizes(text: str) -> dict[str, tuple[int, ...]]:
             nums = tuple(sorted({int(v) for v in vals.split(",") if v.strip()}))
             if not name.strip() or not nums or min(nums) < 1:
                 raise ValueError
+            if name.strip() in out:
+                raise argparse.ArgumentTypeError(f"{name.strip()!r} is given twice in {text!r}; "
+                                                 f"list its sizes once: '{name.strip()}=2,3'")
+            if max(nums) > MAX_DIM:
+                raise argparse.ArgumentTypeError(f"size {max(nums)} for {name.strip()!r} is too large "
+                                                 f"(the limit is {MAX_DIM})")
             out[name.strip()] = nums
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected sizes like 'd=2,3;W=3,4', got {text!r}") from None
@@ -67,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--atol", type=float, help="absolute tolerance of the numeric check (default 1e-9)")
     c.add_argument("--sizes", type=_sizes, help="sizes of dims, e.g. 'd=2,3;W=3,4'")
     c.add_argument("-j", "--jobs", type=int, help="worker processes (default: the number of cores)")
-    c.add_argument("-q", "--quiet", action="store_true", help="only claims that are not ok, and the summary")
-    c.add_argument("-v", "--verbose", action="store_true", help="every step of every claim")
+    loud = c.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="only claims that are not ok, and the summary")
+    loud.add_argument("-v", "--verbose", action="store_true", help="every step of every claim")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
 
     e = sub.add_parser("explain", help="the full story of one claim",

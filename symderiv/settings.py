@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 from .formatnames import FORMATS  # noqa: F401 - re-exported: config.py checks a config's format against it
 
 
+MAX_DIM = 512      # the largest size of a dim (--sizes, [check] sizes; the engine's instances)
+
+
 @dataclass(frozen=True)
 class Settings:
     sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)

@@ -273,3 +273,29 @@ def test_a_size_of_one_gets_a_warning(here: Path, capsys: pytest.CaptureFixture[
     assert main(["check", "--no-cache", "-q", "a.toml", "--sizes", "d=1"]) == 0
     err = capsys.readouterr().err
     assert "warning: --sizes d=1" in err and "most mistakes" in err and "add a size of 2 or more" in err
+
+
+@pytest.mark.parametrize("sizes, said", [
+    ("d=1000", "size 1000 for 'd' is too large (the limit is 512)"),     # was an error per claim, exit 1
+    ("d=2;d=3", "'d' is given twice"),                                   # d=2 was dropped without a word
+])
+def test_sizes_beyond_the_limit_or_given_twice_are_usage_errors(here: Path, capsys: pytest.CaptureFixture[str],
+                                                                 sizes: str, said: str) -> None:
+    write(here / "a.toml", SIZED)
+    with pytest.raises(SystemExit) as e:
+        main(["check", "--no-cache", "a.toml", "--sizes", sizes])
+    assert e.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_a_files_sizes_beyond_the_limit_are_reported_at_its_check_table(here: Path) -> None:
+    from symderiv import check_text
+    results = check_text(SIZED.replace("[[claim]]", "[check]\nsizes = { d = [2, 600] }\n\n[[claim]]"), "a.toml")
+    assert results[0].claim == "(file)" and "sizes.d: 600 is too large (the limit is 512)" in results[0].message
+
+
+def test_quiet_and_verbose_together_are_a_usage_error(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "a.toml", SIZED)
+    with pytest.raises(SystemExit) as e:
+        main(["check", "--no-cache", "-q", "-v", "a.toml"])
+    assert e.value.code == 2 and "not allowed with argument" in capsys.readouterr().err

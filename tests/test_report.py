@@ -148,3 +148,5 @@ def test_explain_takes_a_unique_part_of_the_name_or_a_line_number(tmp_path: Path
     assert ambiguous.returncode == 2 and "claims whose name contains 'wrong'" in ambiguous.stderr
     before = run(["explain", str(f), "1"])
     assert before.returncode == 2 and "has no claim at line 1" in before.stderr
+    beyond = run(["explain", str(f), str(len(lines) + 500)])     # explained the last claim
+    assert beyond.returncode == 2 and f"has no line {len(lines) + 500} (it has {len(lines)})" in beyond.stderr

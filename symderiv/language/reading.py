@@ -17,6 +17,7 @@ from typing import Any
 
 from .filebytes import MAX_FILE_BYTES, TOO_LARGE, Refused, read_bounded
 from .tomllines import TomlLines
+from ..settings import MAX_DIM
 
 MAX_DIM_LITERAL = 10_000
 MAX_TIMEOUT = 3600.0     # seconds per claim: no file can make a grading run wait for ever (inf, 1e300)
@@ -324,6 +325,8 @@ def check_value(key: str, v: Any, dims: set[str] | None) -> Any:
             if (not isinstance(vals, list) or not vals
                     or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in vals)):
                 raise ValueError(f"sizes.{dim} must be a non-empty list of positive integers")
+            if max(vals) > MAX_DIM:
+                raise ValueError(f"sizes.{dim}: {max(vals)} is too large (the limit is {MAX_DIM})")
             out[dim] = tuple(sorted(set(vals)))
         return out
     if key in ("samples", "seed"):

@@ -55,7 +55,7 @@ def explain(path: Path, claim: str | None) -> int:
     if doc.fatal:
         print(f"symderiv: error: {doc.fatal}", file=sys.stderr)
         return EXIT_FAIL
-    chosen, problem = choose(doc.claims, claim)
+    chosen, problem = choose(doc.claims, claim, len(path.read_bytes().splitlines()))
     if problem is not None:
         listing = "\n".join(f"  {c.name}  (line {c.line})" for c in doc.claims) or "  (none)"
         print(f"symderiv: error: {path} {problem}; its claims are:\n{listing}", file=sys.stderr)
@@ -82,9 +82,10 @@ def explain(path: Path, claim: str | None) -> int:
     return EXIT_OK if ok else EXIT_FAIL
 
 
-def choose(claims: Any, query: str | None) -> tuple[list[int], str | None]:
+def choose(claims: Any, query: str | None, lines: int | None = None) -> tuple[list[int], str | None]:
     """The claims ``query`` names: every claim for None, else its exact name, a line number in the
-    claim's table (``57``), or a unique part of its name (``u_k``; case is ignored when that is unique)."""
+    claim's table (``57``; the file has ``lines`` lines), or a unique part of its name (``u_k``; case is
+    ignored when that is unique)."""
     names = [c.name for c in claims]
     if query is None:
         return list(range(len(names))), None
@@ -93,6 +94,8 @@ def choose(claims: Any, query: str | None) -> tuple[list[int], str | None]:
     if query.strip().isdigit():
         line = int(query)
         starts = [k for k, c in enumerate(claims) if c.line <= line]
+        if lines is not None and line > lines:
+            return [], f"has no line {line} (it has {lines})"
         if not starts:
             return [], f"has no claim at line {line} (the first starts at line {min(c.line for c in claims)})" \
                 if claims else "has no claims"

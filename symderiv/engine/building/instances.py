@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from ...language.functions import ShapeError
 from ...language.reading import SymbolDecl
+from ...settings import MAX_DIM
 
 if TYPE_CHECKING:
     from .program import Program
 
-MAX_DIM = 512
 MAX_ENTRIES = 65_536
 MAX_INSTANCES = 4_096
 DEFAULT_SIZES = (2, 3)
