@@ -126,6 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
 def _check(args: argparse.Namespace) -> int:
     from .run.config import ConfigError, find_config, settings_from
 
@@ -151,6 +158,10 @@ def _check(args: argparse.Namespace) -> int:
         docs, tasks = plan(paths, settings)
     except UsageError as e:
         print(f"symderiv: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.output is not None and any(_same_file(args.output, Path(d.path)) for d in docs):
+        print(f"symderiv: error: -o {args.output} is a derivation file being checked; the report would "
+              "overwrite it", file=sys.stderr)
         return EXIT_USAGE
     from .run.runner import size_problems
     problem, warnings = size_problems(docs, args.sizes)

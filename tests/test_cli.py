@@ -299,3 +299,10 @@ def test_quiet_and_verbose_together_are_a_usage_error(here: Path, capsys: pytest
     with pytest.raises(SystemExit) as e:
         main(["check", "--no-cache", "-q", "-v", "a.toml"])
     assert e.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_report_is_never_written_over_a_file_being_checked(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(here / "a.toml", SIZED)
+    assert main(["check", "--no-cache", "a.toml", "--format", "json", "-o", "a.toml"]) == 2
+    assert "overwrite" in capsys.readouterr().err
+    assert (here / "a.toml").read_text() == SIZED          # it was replaced by the report
