@@ -312,3 +312,13 @@ def test_a_matrix_power_written_with_stars_gets_a_hint() -> None:
     assert r["square"].verdict.value == "refuted"
     assert "for a matrix power write A @ A" in r["square"].message
     assert r["elementwise is fine"].verdict.value == "proved" and r["elementwise is fine"].message is None
+
+
+def test_no_matrix_power_hint_for_a_matrix_square_only_at_the_sizes_checked() -> None:
+    """X ** 2 of an n x m matrix is its entries squared, as meant: the hint said "the square matrix X"
+    because n = m at the counterexample's sizes."""
+    text = '[symbols]\nn = "dim"\nm = "dim"\nX = "matrix(n, m)"\n' + claims({"frobenius": ("grad(sum(X**2), X)", "X")})
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "refuted"
+    assert "matrix power" not in (r.message or "") and not any("matrix power" in (s.message or "")
+                                                                for s in r.step_results)

@@ -138,6 +138,14 @@ class Evaluator:
         return self.env[name]
 
     def hint_power(self, n: Bin) -> None:
+        """The ``**`` hint, for a base that is square at every size (its dims, each at a size of its own, agree):
+        ``X ** 2`` of an n x m matrix is its entries squared, meant so, whatever sizes it is checked at."""
+        try:
+            rows, cols = self.program.shape_scope().shape(n.a)
+        except (ShapeError, KeyError, TypeError, ValueError, IndexError):
+            return
+        if rows != cols:
+            return
         base = show(n.a, 5)
         text = (f"{show(n)} is elementwise (numpy's **): it raises each entry of the square matrix {base} "
                 f"to a power; for a matrix power write {base} @ {base}")
