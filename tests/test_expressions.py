@@ -322,3 +322,25 @@ def test_no_matrix_power_hint_for_a_matrix_square_only_at_the_sizes_checked() ->
     assert r.verdict.value == "refuted"
     assert "matrix power" not in (r.message or "") and not any("matrix power" in (s.message or "")
                                                                 for s in r.step_results)
+
+
+@pytest.mark.parametrize("kind, said", [
+    ("matrix(N - 2, 1)", "sizes are not computed: for N - 2 entries, slice a larger array"),   # "declare it: N - 2 = dim"
+    ("vector(x)", "size 'x' is a scalar, not a dim"),                                          # "declare it: x = dim"
+    ("vector(Q)", 'declare it: Q = "dim"'),
+])
+def test_a_size_that_is_not_a_dim_says_what_to_do(kind: str, said: str) -> None:
+    text = f'[symbols]\nN = "dim"\nx = "scalar"\ng = "{kind}"\n' + claims({"c": ("sum(g)", "x")})
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "error" and said in r.message, r.message
+
+
+def test_a_byte_order_mark_is_not_a_toml_error() -> None:
+    text = '\ufeff[symbols]\nx = "scalar"\n' + claims({"c": ("x + x", "2*x")})
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "proved" and r.line == 4
+
+
+def test_a_step_function_at_its_jump_is_not_called_a_division_by_zero() -> None:
+    (r,) = check_text('[symbols]\nx = "scalar"\n' + claims({"c": ("heaviside(x - x)", "5")}), "t.toml")
+    assert r.verdict.value == "error" and "a step function at its jump" in r.message, r.message

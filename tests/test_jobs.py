@@ -182,3 +182,15 @@ def test_one_worker_takes_the_claims_in_file_order():
         order.append(n)
         current = id(tasks[n].doc)
     assert order == [0, 1, 3, 2]
+
+
+def test_a_timeout_under_the_graders_cap_does_not_advise_raising_the_files_timeout() -> None:
+    """With --max-timeout the file's own [check] timeout cannot raise the limit: the message said to."""
+    from symderiv.language.reading import read_text
+    from symderiv.run.workers import Task, _stopped
+    from symderiv.settings import Settings
+    doc = read_text('[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "x"\nrhs = "x"\n', "t.toml")
+    capped = _stopped(Task(doc, 0, Settings(timeout=2.0, max_timeout=2.0)), None, 2.0)
+    assert "--max-timeout" in capped.message and "raise [check] timeout" not in capped.message
+    free = _stopped(Task(doc, 0, Settings(timeout=2.0)), None, 2.0)
+    assert "raise [check] timeout" in free.message

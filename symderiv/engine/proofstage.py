@@ -86,7 +86,8 @@ class ProofStage:
                     if got is None:
                         got = direct_ev().value(self.nodes[k])
                     if any(isinstance(e, sp.Basic) and e.has(sp.nan, sp.zoo) for e in got.flat):
-                        raise NowhereDefined("is defined nowhere (a division by zero or the log of 0 in it)")
+                        raise NowhereDefined("is defined nowhere (a division by zero, the log of 0, or a step "
+                                             "function at its jump, in it)")
                     if (odd := next((e for e in got.flat if isinstance(e, sp.Basic) and e.has(sp.I)), None)) is not None:
                         raise ValueError(clip(str(odd), 80))    # sqrt(1 + (-2)**3**2) * p is sqrt(511)*I*p
                 except ShapeError as e:

@@ -107,6 +107,8 @@ def read_text(text: str, name: str = "<text>") -> Document:
     title_default = Path(name).name
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         return Document(name, title_default, fatal=f"{name}:1: {TOO_LARGE}")
+    if text.startswith("\ufeff"):        # a byte-order mark (some editors write one): not TOML, and not content
+        text = text[1:]
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -125,6 +127,7 @@ class _Reader:
         self.raw, self.name, self.lines = raw, name, TomlLines(text)
         self.problems: list[str] = []
         self.invalid: dict[str, str] = {}
+        self.declared_kinds: dict[str, str] = {}       # symbol name -> its kind's word, for messages
 
     def at(self, line: int, msg: str) -> str:
         return f"{self.name}:{line}: {msg}"
@@ -157,6 +160,7 @@ class _Reader:
             self.problems.append(self.at(self.lines.key("", "symbols"), "[symbols] must be a table of name = \"kind\""))
             return ()
         dims = {k for k, v in table.items() if isinstance(v, str) and v.strip() == "dim"}
+        self.declared_kinds = {k: v.split("(")[0].strip() for k, v in table.items() if isinstance(v, str)}
         out = []
         for name, spec in table.items():
             line = self.lines.key("symbols", name)
@@ -197,8 +201,14 @@ class _Reader:
                 sizes.append(n)
             elif s in dims:
                 sizes.append(s)
-            else:
+            elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", s) and s not in self.declared_kinds:
                 raise ValueError(f"size {s!r} is not a dim symbol or a positive integer (declare it: {s} = \"dim\")")
+            elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", s):
+                raise ValueError(f"size {s!r} is a {self.declared_kinds[s]}, not a dim (a size is a dim symbol or "
+                                 "a positive integer)")
+            else:
+                raise ValueError(f"size {s!r} is not a dim symbol or a positive integer (sizes are not computed: "
+                                 "for N - 2 entries, slice a larger array, v[0:N - 2])")
         return SymbolDecl(name, kind, tuple(sizes), line)
 
     # ------------------------------------------------------------ [define]

@@ -128,9 +128,12 @@ def _stopped(t: Task, last: ClaimResult | None, seconds: float) -> ClaimResult:
                        message=f"not proved symbolically within the time limit ({limit}); every numeric spot check agrees")
     base = last or ClaimResult(t.doc.path, spec.line, spec.name, Verdict.TIMEOUT, expect=spec.expect,
                                steps=spec.steps, note=spec.note)
+    capped = t.settings.max_timeout is not None and t.settings.timeout >= t.settings.max_timeout
+    advice = ("use smaller sizes (the limit is --max-timeout's, which a file cannot raise)" if capped
+              else "raise [check] timeout or use smaller sizes")
     return replace(base, verdict=Verdict.TIMEOUT, seconds=seconds,
                    message=f"{t.doc.path}:{spec.line}: neither proved nor refuted within the time limit ({limit}); "
-                           "raise [check] timeout or use smaller sizes")
+                           f"{advice}")
 
 
 def run_tasks(tasks: list[Task], jobs: int, on_result: Callable[[int, ClaimResult], None] | None = None,
