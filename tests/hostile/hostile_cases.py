@@ -147,8 +147,9 @@ BROKEN_FILES: dict[str, str] = {
     "tex not strings": HEAD + "\n[[claim]]   # HERE\nname = \"c\"\nlhs = \"x\"\nrhs = \"x\"\ntex = [1]\n",
     "unknown claim field": HEAD + "\n[[claim]]   # HERE\nname = \"c\"\nlhs = \"x\"\nrhs = \"x\"\nexec = \"x\"\n",
     "duplicate names": HEAD + GOOD_CLAIM + "\n[[claim]]   # HERE\nname = \"fine\"\nlhs = \"x\"\nrhs = \"x\"\n",
-    "sizes beyond the limit": HEAD + '\n[[claim]]   # HERE\nname = "c"\nlhs = "sum(v)"\nrhs = "sum(v)"\n'
-                              "\n[check]\nsizes = { n = [100000] }\n",
+    # the [check] line at fault (session 9; each claim was an error at its own line before)
+    "sizes beyond the limit": HEAD + '\n[[claim]]\nname = "c"\nlhs = "sum(v)"\nrhs = "sum(v)"\n'
+                              "\n[check]\nsizes = { n = [100000] }   # HERE\n",
     "matrix at a huge size": HEAD + '\n[[claim]]   # HERE\nname = "c"\nlhs = "sum(A)"\nrhs = "sum(A)"\n'
                              "\n[check]\nsizes = { n = [512] }\n",
     "ones at a huge size": HEAD + '\n[[claim]]   # HERE\nname = "c"\nlhs = "sum(ones(n, n))"\nrhs = "n * n"\n'
