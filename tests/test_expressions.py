@@ -259,12 +259,15 @@ k = "vector(d)"
 """ + claims({
         "forgot 1/m": ("sum(X, 0) / m", "sum(X, 0)"),
         "forgot 1/sqrt(d)": ("diff(q.T @ k / sqrt(d), q[0])", "k[0]"),
+        # sqrt(2) K[0,0]/2 + sqrt(2) K[1,0]/2 against K[0,0] + K[1,0]: the exact stage sees sqrt(2) as a free piece
+        "forgot 1/sqrt(d) in a sum": ("grad(sum(X @ q) / sqrt(d), q)", "X.T @ ones(m, 1)"),
         "a factor 2 stays a number": ("2 * sum(X)", "sum(X)"),
     })
     r = results(text)
     assert all(v.verdict.value == "refuted" and v.diagnosis == "factor" for v in r.values())
     assert "step 1 is m times step 0" in describe_diagnosis(r["forgot 1/m"].step_results[0])
     assert "step 1 is sqrt(d) times step 0" in describe_diagnosis(r["forgot 1/sqrt(d)"].step_results[0])
+    assert "step 1 is sqrt(d) times step 0" in describe_diagnosis(r["forgot 1/sqrt(d) in a sum"].step_results[0])
     assert "factor of 1/2" in describe_diagnosis(r["a factor 2 stays a number"].step_results[0])
 
 

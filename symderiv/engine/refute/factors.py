@@ -22,6 +22,7 @@ from ..prove.proving import Prover, Unsupported
 
 EXPONENTS = (sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-1, 2), sp.Integer(2), sp.Integer(-2))
 MAX_CANDIDATES = 200
+MAX_CANCEL_OPS = 200   # the largest ratio (in operations) cancelled to find an irrational factor
 ROUGHLY = 1e-9      # relative spread of floating-point ratios beyond which a candidate is dropped untested
 
 
@@ -33,7 +34,12 @@ def ratio(prover: Prover, a: np.ndarray, b: np.ndarray) -> Any:
         r = b[idx] / a[idx]
         if not r.is_number:
             c = prover.constant(prover.atoms.rational(r))
-            r = sp.Rational(c.numerator, c.denominator) if c is not None else None
+            if c is not None:
+                r = sp.Rational(c.numerator, c.denominator)
+            elif sp.count_ops(r) <= MAX_CANCEL_OPS:
+                # an irrational ratio (a forgotten 1/sqrt(d)): the exact stage sees sqrt(2) as a free piece,
+                # so b / a is 2/s to it; cancel treats sqrt(2) as a number.  _fits proves what it finds.
+                r = sp.cancel(r)
         return r if r is not None and r.is_number and r != 0 else None
     return None
 
@@ -86,7 +92,11 @@ def _fits(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]], 
     for (inst, a, b), v in zip(pairs, values):
         g = k * v
         for idx in np.ndindex(a.shape):
-            if prover.decide(b[idx] - g * a[idx], use_simplify=False).status != "zero":
+            d = b[idx] - g * a[idx]
+            if prover.decide(d, use_simplify=False).status == "zero":
+                continue
+            # an irrational g (sqrt(2)): its square is known once multiplied out, never to the exact stage
+            if g.is_Rational or prover.decide(sp.expand(d), use_simplify=False).status != "zero":
                 return None
     return str(k * shape)
 
