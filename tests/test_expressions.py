@@ -347,3 +347,12 @@ def test_a_byte_order_mark_is_not_a_toml_error() -> None:
 def test_a_step_function_at_its_jump_is_not_called_a_division_by_zero() -> None:
     (r,) = check_text('[symbols]\nx = "scalar"\n' + claims({"c": ("heaviside(x - x)", "5")}), "t.toml")
     assert r.verdict.value == "error" and "a step function at its jump" in r.message, r.message
+
+
+def test_a_term_dropped_inside_a_derivative_is_a_missing_term() -> None:
+    """d/dx (x^2 + x y) = 2x drops the term d/dx (x y): it had no diagnosis, while the same slip written
+    with the derivative worked out as a middle step (2x + y, then 2x) was `missing-term`."""
+    text = '[symbols]\nx = "scalar"\ny = "scalar"\n' + claims({"c": ("diff(x**2 + x*y, x)", "2*x")})
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "refuted" and r.diagnosis == "missing-term"
+    assert "diff(x * y, x)" in r.step_results[0].diagnosis_detail

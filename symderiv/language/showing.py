@@ -51,10 +51,12 @@ def show_items(items: tuple[IndexItem, ...]) -> str:
 
 
 def terms(n: Node) -> list[tuple[int, Node]]:
-    """The top-level additive terms of a node, with their signs."""
+    """The top-level additive terms of a node, with their signs (a derivative of a sum: one per term)."""
     if isinstance(n, Bin) and n.op in "+-" and len(n.op) == 1:
         sign = 1 if n.op == "+" else -1
         return terms(n.a) + [(s * sign, t) for s, t in terms(n.b)]
     if isinstance(n, Neg):
         return [(-s, t) for s, t in terms(n.x)]
+    if isinstance(n, Calculus) and len(inner := terms(n.f)) > 1:    # a derivative of a sum: the sum of the derivatives
+        return [(s, Calculus(n.kind, t, n.var, n.items)) for s, t in inner]
     return [(1, n)]
