@@ -356,3 +356,10 @@ def test_a_term_dropped_inside_a_derivative_is_a_missing_term() -> None:
     (r,) = check_text(text, "t.toml")
     assert r.verdict.value == "refuted" and r.diagnosis == "missing-term"
     assert "diff(x * y, x)" in r.step_results[0].diagnosis_detail
+
+
+def test_a_5000_digit_integer_gets_a_short_message_of_our_own() -> None:
+    """It was Python's text (about sys.set_int_max_str_digits, hexadecimal), with all 5000 digits again."""
+    (r,) = check_text('[symbols]\nx = "scalar"\n' + claims({"c": ("9" * 5000 + " * x", "x")}), "t.toml")
+    assert r.verdict.value == "error" and "more than 4300 digits" in r.message and len(r.message) < 300
+    assert "set_int_max_str_digits" not in r.message

@@ -140,9 +140,13 @@ def parse(text: str, ns: Namespace) -> Node:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
-        raise ParseError(f"syntax error in {text.strip()!r}: {e.msg}" + (f" (column {e.offset})" if e.offset else "")) from None
+        if "Exceeds the limit" in e.msg and "digits" in e.msg:       # Python's own words, with its own advice
+            raise ParseError("an integer with more than 4300 digits; write it as a power (10**400)") from None
+        shown = text.strip() if len(text.strip()) <= 80 else text.strip()[:79] + "…"   # the step is quoted already
+        raise ParseError(f"syntax error in {shown!r}: {e.msg}" + (f" (column {e.offset})" if e.offset else "")) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ParseError("expression is nested too deeply to read") from None
+        raise ParseError("expression is nested too deeply to read (a sum or product of thousands of terms "
+                         "nests as deeply as thousands of parentheses)") from None
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise ParseError(f"expression too large ({count} syntax nodes; the limit is {MAX_NODES})")
