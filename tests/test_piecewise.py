@@ -186,3 +186,31 @@ def test_a_missing_branch_is_a_missing_term_in_its_region() -> None:
     r = results(text)["c"]
     assert (r.verdict.value, r.failed_step, r.diagnosis) == ("refuted", 2, "missing-term")
     assert r.counterexample.region == "x > 6"
+
+
+NONLINEAR = '[symbols]\na = "scalar"\ns = "scalar"\n'
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    ("clip(a * s, -1, 1)", "minimum(maximum(a * s, -1), 1)"),
+    ("diff(clip(a * s, -1, 1), s)", "a * heaviside(a * s + 1) * heaviside(1 - a * s)"),
+])
+def test_branches_of_a_product_are_proved_region_by_region(lhs: str, rhs: str) -> None:
+    """a*s + 1 < 0 and a*s - 1 > 0 cannot both hold: with m = a*s a variable of its own that region is
+    empty by the same exact LP. It was `numeric` ("not shown to be zero")."""
+    text = NONLINEAR + f'[[claim]]\nname = "c"\nlhs = "{lhs}"\nrhs = "{rhs}"\n'
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "proved", r.message
+
+
+def test_a_wrong_clip_of_a_product_is_not_proved() -> None:
+    text = NONLINEAR + '[[claim]]\nname = "c"\nlhs = "clip(a * s, -1, 1)"\nrhs = "minimum(maximum(a * s, -1), 2)"\n'
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "refuted", r.message
+
+
+def test_the_relaxation_decides_emptiness_only() -> None:
+    a, s = sp.symbols("a s", real=True)
+    assert regions.feasible([(a * s + 1, -1), (a * s - 1, 1)])[0] is False      # m < -1 and m > 1
+    assert regions.feasible([(a * s + 1, 1), (a * s - 1, -1)])[0] is None       # not empty, nonlinear: undecided
+    assert regions.feasible([(a * s, 1), (a * a * s, -1)])[0] is None           # a*s > 0 > a^2 s: a < 0, s > 0 works

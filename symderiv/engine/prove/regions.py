@@ -9,8 +9,9 @@ coefficients), the region is non-empty iff the LP
 has optimum t* > 0; the optimal x is then a point strictly inside the region, at
 margin t* from every boundary.  The LP is solved exactly with ``Fraction`` arithmetic
 (a dense simplex with Bland's rule, so it cannot cycle), never with floats: a region
-declared empty is empty.  A condition that is not linear is never used to call a
-region empty (that can only cost a proof, never make one).
+declared empty is empty.  A condition that is not linear calls a region empty only
+through a relaxation: every product or function of the symbols a variable of its own
+(``_relaxed_empty``), whose emptiness implies the region's.
 """
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ Condition = tuple[sp.Basic, int]                         # (u, +1) is u > 0, (u,
 Point = dict[sp.Symbol, Fraction]
 
 
-def linear_form(u: sp.Basic) -> Linear | None:
-    """u as a . x + c with rational a, c; None when u is not of that form."""
-    if u.has(sp.Function, sp.Pow) and not u.is_polynomial():
+def linear_form(u: sp.Basic, relaxed: bool = False) -> Linear | None:
+    """u as a . x + c with rational a, c; None when u is not of that form.  ``relaxed``: every product
+    or function of the symbols in the expanded u (``a*s``, ``exp(x)``) is a variable of its own, so that
+    u is always linear in them (for deciding emptiness only: see ``feasible``)."""
+    if not relaxed and u.has(sp.Function, sp.Pow) and not u.is_polynomial():
         return None
     try:
         e = sp.expand(u)
@@ -42,7 +45,7 @@ def linear_form(u: sp.Basic) -> Linear | None:
         c = Fraction(int(c.p), int(c.q))
         if rest == 1:
             const += c
-        elif rest.is_Symbol:
+        elif rest.is_Symbol or (relaxed and rest.free_symbols):
             coeffs[rest] = coeffs.get(rest, Fraction(0)) + c
         else:
             return None
@@ -128,12 +131,15 @@ def feasible(conditions: Iterable[Condition], hint: Point | None = None) -> tupl
     False (its linear conditions alone admit no point), or None (nonlinear: not decided)."""
     forms: list[Linear] = []
     nonlinear = False
+    conditions = list(conditions)
     for u, sign in conditions:
         f = linear_form(u)
         if f is None:
             nonlinear = True
         else:
             forms.append(oriented(f, sign))
+    if nonlinear and _relaxed_empty(conditions):
+        return False, None
     variables = {v for a, _ in forms for v in a}
     forms += [({v: Fraction(1)}, Fraction(0)) for v in sorted(variables, key=str) if v.is_positive]
     if hint is not None and all(value(f, hint) > 0 for f in forms):
@@ -144,6 +150,22 @@ def feasible(conditions: Iterable[Condition], hint: Point | None = None) -> tupl
     if t <= 0:
         return False, None
     return (None if nonlinear else True), point
+
+
+def _relaxed_empty(conditions: list[Condition]) -> bool:
+    """Are the conditions contradictory even with each product or function of the symbols a free variable
+    (``a*s + 1 < 0`` and ``a*s - 1 > 0`` with m = a*s)?  Any point of the region gives those variables
+    values that satisfy the relaxed conditions, so a relaxed region that is empty (the same exact LP) is
+    empty itself.  Only the declared positive symbols themselves are constrained further."""
+    forms: list[Linear] = []
+    for u, sign in conditions:
+        f = linear_form(u, relaxed=True)
+        if f is None:
+            return False
+        forms.append(oriented(f, sign))
+    variables = {v for a, _ in forms for v in a}
+    forms += [({v: Fraction(1)}, Fraction(0)) for v in sorted(variables, key=str) if v.is_Symbol and v.is_positive]
+    return bool(forms) and interior(forms)[0] <= 0
 
 
 def essential(conditions: list[Condition]) -> list[Condition]:
