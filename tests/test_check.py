@@ -375,3 +375,11 @@ def test_claims_written_after_the_symbols_header_are_reported_where_they_are() -
     (r,) = check_text(text, "t.toml")
     assert r.verdict.value == "error"
     assert r.message.startswith("t.toml:4: ") and "[symbols]" in r.message and "[[claim]]" in r.message, r.message
+
+
+def test_a_multiline_string_ending_in_quotes_ends_where_toml_ends_it() -> None:
+    """TOML lets two quotes of the content touch the closing delimiter ("\""a"\"""): the scan ended the
+    string at the first three, read the rest as a new string and lost a line for every claim after it."""
+    from symderiv.language.tomllines import TomlLines
+    text = 'title = """a""""\n[symbols]\nx = "scalar"\nnote = \'\'\'b\'\'\'\'\'\n\n[[claim]]\nname = "q"\n'
+    assert TomlLines(text).claims == [6]

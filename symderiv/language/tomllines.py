@@ -73,6 +73,12 @@ def string_lines(text: str) -> set[int]:
                     line += 1
                     out.add(line)
                 j += 1
+            if j < n and text[j] == "\n":
+                i = j                                    # the newline ends the line as usual
+                continue
+            if triple:                                   # """a"""": up to two quotes of the content end it
+                while j + 3 < n and text[j + 3] == c and text.startswith(quote, j + 1):
+                    j += 1
             i = j + len(quote)
             continue
         i += 1
