@@ -279,3 +279,29 @@ def test_a_true_claim_on_a_log_domain_lists_a_larger_numeric_size() -> None:
     assert r.verdict.value in ("proved", "numeric"), r.message
     checked = [s for s in (r.proved_sizes + r.numeric_sizes)]
     assert any(s["n"] >= 4 for s in checked), (r.proved_sizes, r.numeric_sizes)
+
+
+# contract v1.1: the later step must be defined wherever the earlier one is; the graph and SymPy both
+# rewrite sqrt(u)**2 and exp(log(u)) to u, so `u` = `sqrt(u)**2` was proved whatever the sign of u
+HOLE = '[define]\nu = "(x - 3)**2 - 1/4"\n'            # u < 0 on (2.5, 3.5)
+NARROW = '[define]\nu = "(x - 1.2345)**2 - 0.00000001"\n'   # a hole no sample point meets
+
+
+@pytest.mark.parametrize("later", ["sqrt(u)**2", "exp(log(u))"])
+def test_a_later_step_with_a_hole_in_its_domain_is_not_proved(later: str) -> None:
+    wide = check(X, "u", later, extra=HOLE)
+    assert wide.verdict.value == "refuted" and wide.diagnosis == "domain", wide.message
+    narrow = check(X, "u", later, extra=NARROW)
+    assert narrow.verdict.value == "numeric" and "may be undefined where step 0 is defined" in narrow.message
+
+
+@pytest.mark.parametrize("a, b", [
+    ("x*x + 1", "sqrt(x*x + 1)**2"),              # positive by its form
+    ("log(x*x + 1)", "2*log(sqrt(x*x + 1))"),
+    ("log(exp(x) + 1)", "softplus(x)"),
+    ("diff(log(x*x), x)", "2/x"),                 # no restriction in the later step
+    ("log(x*x + 1)", "log(abs(x)*abs(x) + 1)"),   # abs of a smooth expression: positive but at x = 0
+])
+def test_a_later_step_defined_wherever_the_earlier_one_is_is_still_proved(a: str, b: str) -> None:
+    r = check(X, a, b)
+    assert r.verdict.value == "proved", r.message

@@ -23,6 +23,7 @@ from .refute.showcase import exact_values
 from .building.evaluate import Instance, Program, ProgramError, instances, size_assignments
 from ..language.functions import ShapeError
 from ..language.parsing import Node, ParseError
+from .prove.domains import unimplied
 from .prove.fastproof import GraphProver
 from .building.parametric import SizeBuild
 from .prove.proving import OutOfTime, Prover, budget
@@ -138,6 +139,13 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
         yield result_of(base, pairs, start, provisional=True)
+    # 3'. the values are equal where both steps are defined; the later step must be defined wherever the
+    # earlier one is, which their forms must show (domains.py), else the witness search looks for a hole
+    for p in pairs:
+        if not (p.refuted or p.shape or p.undecided) and (holes := unimplied(program, nodes[p.k - 1], nodes[p.k])):
+            p.undecided = (f"equal where both are defined, but it takes {' and '.join(holes)}, which may be undefined "
+                           f"where step {p.k - 1} is defined (the steps' forms do not show otherwise)")
+            p.proved_sizes.clear()
     # 3a. a certified witness for every pair the proof left undecided, at random points of every instance
     for _, insts in plan:
         for inst in insts:

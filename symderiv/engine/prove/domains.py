@@ -1,0 +1,149 @@
+"""Is the later step defined wherever the earlier one is?  (Contract v1.1.)
+
+Equal values where both steps are defined is what the exact stage shows; a step is also wrong
+when it is undefined on an open set where the step before is defined (``u`` then ``sqrt(u)**2``:
+the graph and SymPy both rewrite the second to ``u``, and a hole where u < 0 may be too narrow
+for any sample point).  The open-set restrictions are the argument of ``log``, ``sqrt``,
+``logdet`` and of a non-integer power; poles and kinks are sets of measure zero and excused.
+
+A restriction of the later step is *implied* when the step before has a restriction on the very
+same argument (written the same way once defines are written out), or when the argument is
+positive by its form (declared positive symbols, sizes, ``exp``, ``sigma``, ``softmax``,
+``softplus``, ``norm``, positive constants, and sums, products, quotients and powers of those;
+even powers and ``abs`` are nonnegative, which a square root and a positive power accept, and a
+nonnegative plus a positive is positive).  ``unimplied`` lists the others: such a pair is not
+proved, whatever its values (the witness search then looks for a point of the hole).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ..building.evaluate import Program
+from ...language.parsing import Bin, Call, Index, Name, Node, Num, Transpose
+from ...language.reading import POSITIVE_KINDS
+from ...language.showing import show
+
+POSITIVE_FUNCTIONS = frozenset({"exp", "sigma", "sigmoid", "softmax", "softplus", "norm", "ones"})
+SUMS = frozenset({"sum", "mean", "trace", "diag", "outer", "kron", "hstack", "vstack", "max", "min"})
+NEEDS_POSITIVE = ("log", "ln", "logdet")
+
+
+def unimplied(program: Program, earlier: Node, later: Node) -> list[str]:
+    """The restrictions of ``later`` neither implied by ``earlier``'s nor by their argument's form, in words
+    ("the log of x - 1"); empty when the later step is defined wherever the earlier one is (as far as forms
+    show)."""
+    before = {arg for _, arg, _ in _restrictions(program, earlier)}
+    out = []
+    for what, arg, needs in _restrictions(program, later):
+        if arg in before:
+            continue
+        if _positive(program, arg) or (needs == "nonnegative" and _nonnegative(program, arg)):
+            continue
+        words = f"the {what} of {show(arg, 40)}"
+        if words not in out:
+            out.append(words)
+    return out
+
+
+def _restrictions(program: Program, node: Node) -> list[tuple[str, Node, str]]:
+    """(what, argument, "positive"/"nonnegative") for every open-set restriction in the step and its
+    defines; each argument written out (``_inline``), so that equal arguments compare equal."""
+    out = []
+    for n in program.walk([node]):
+        if isinstance(n, Call) and n.fn in NEEDS_POSITIVE + ("sqrt",) and n.args and not isinstance(n.args[0], (int, str)):
+            needs = "nonnegative" if n.fn == "sqrt" else "positive"
+            if n.fn == "logdet":            # log(det(A)): one restriction, however it is written
+                out.append(("log", Call("det", (n.args[0],)), needs))
+            else:
+                out.append((n.fn if n.fn != "ln" else "log", n.args[0], needs))
+        elif isinstance(n, Bin) and n.op == "**" and isinstance(n.b, Num) and n.b.value.denominator != 1:
+            out.append(("power " + str(n.b.value), n.a, "nonnegative" if n.b.value > 0 else "positive"))
+    return [(what, _inline(program, arg), needs) for what, arg, needs in out]
+
+
+def _inline(program: Program, node: Any, depth: int = 0) -> Any:
+    """The node with every define written out (a define's name as itself beyond a depth: no cycles reach here)."""
+    if isinstance(node, Name) and node.name in program.defines and depth < 50:
+        return _inline(program, program.defines[node.name], depth + 1)
+    if isinstance(node, (Num, Name)) or not dataclasses.is_dataclass(node):
+        return node
+    changes = {}
+    for f in dataclasses.fields(node):
+        v = getattr(node, f.name)
+        if isinstance(v, tuple):
+            changes[f.name] = tuple(_inline(program, x, depth) if dataclasses.is_dataclass(x) else x for x in v)
+        elif dataclasses.is_dataclass(v):
+            changes[f.name] = _inline(program, v, depth)
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+PIECEWISE = frozenset({"relu", "abs", "sign", "heaviside", "maximum", "minimum", "clip", "max", "min"})
+
+
+def _smooth(program: Program, n: Any) -> bool:
+    """No piecewise function in it: a nonzero such expression is zero on a set of measure zero only."""
+    return not any(isinstance(m, Call) and m.fn in PIECEWISE for m in program.walk([n]))
+
+
+def _positive(program: Program, n: Any) -> bool:
+    """Positive, or positive but on a set of measure zero (an even power or abs of a smooth expression)."""
+    if isinstance(n, Num):
+        return n.value > 0
+    if isinstance(n, Name):
+        decl = program.symbols.get(n.name)
+        return n.name == "pi" or (decl is not None and (decl.kind in POSITIVE_KINDS or decl.kind == "dim"))
+    if isinstance(n, (Index, Transpose)):
+        return _positive(program, n.x)
+    if isinstance(n, Call):
+        args = [a for a in n.args if not isinstance(a, (int, str))]
+        if n.fn in POSITIVE_FUNCTIONS:
+            return True
+        if n.fn == "abs" and args:
+            return _smooth(program, args[0])
+        if n.fn == "sqrt" and args:
+            return _positive(program, args[0])
+        return n.fn in SUMS and bool(args) and all(_positive(program, a) for a in args[:1])
+    if isinstance(n, Bin):
+        if n.op == "+":
+            return (_positive(program, n.a) and _nonnegative(program, n.b)) or \
+                (_nonnegative(program, n.a) and _positive(program, n.b))
+        if _square(n):
+            return _smooth(program, n.a)
+        if n.op in ("*", "/", "@"):
+            return _positive(program, n.a) and _positive(program, n.b)
+        if n.op == "**":
+            return _positive(program, n.a)
+    return False
+
+
+def _square(n: Bin) -> bool:
+    """u ** (even), u * u, u.T @ u: nonnegative, whatever u is."""
+    if n.op == "**":
+        return isinstance(n.b, Num) and n.b.value.denominator == 1 and n.b.value.numerator % 2 == 0
+    if n.op == "*":
+        return n.a == n.b
+    if n.op == "@":
+        return (isinstance(n.a, Transpose) and n.a.x == n.b) or (isinstance(n.b, Transpose) and n.b.x == n.a)
+    return False
+
+
+def _nonnegative(program: Program, n: Any) -> bool:
+    if _positive(program, n):
+        return True
+    if isinstance(n, Bin) and _square(n):
+        return True
+    if isinstance(n, Call):
+        args = [a for a in n.args if not isinstance(a, (int, str))]
+        if n.fn in ("abs", "relu", "sqrt"):
+            return True
+        return n.fn in ("sum", "mean", "trace") and bool(args) and _nonnegative(program, args[0])
+    if isinstance(n, Bin):
+        if n.op == "+":
+            return _nonnegative(program, n.a) and _nonnegative(program, n.b)
+        if n.op in ("*", "/"):
+            return _nonnegative(program, n.a) and _nonnegative(program, n.b)
+    if isinstance(n, (Index, Transpose)):
+        return _nonnegative(program, n.x)
+    return False
+
