@@ -306,3 +306,13 @@ def test_a_report_is_never_written_over_a_file_being_checked(here: Path, capsys:
     assert main(["check", "--no-cache", "a.toml", "--format", "json", "-o", "a.toml"]) == 2
     assert "overwrite" in capsys.readouterr().err
     assert (here / "a.toml").read_text() == SIZED          # it was replaced by the report
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(here: Path) -> None:
+    """`symderiv check --format json ... | head -1`: the report was larger than the pipe, the reader had
+    left, and Python printed a BrokenPipeError traceback."""
+    write(here / "a.toml", SIZED)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    reader_gone = subprocess.run(f'"{sys.executable}" -m symderiv check --no-cache --format json a.toml | true',
+                                 shell=True, cwd=here, capture_output=True, text=True, env=env, timeout=600)
+    assert "Traceback" not in reader_gone.stderr and "BrokenPipe" not in reader_gone.stderr, reader_gone.stderr
