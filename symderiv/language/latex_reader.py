@@ -15,7 +15,7 @@ from .functions import FUNCTIONS
 from .latex_build import _Builder
 from .latex_macros import ELEMENTWISE, ELEMENTWISE_MACROS, GREEK, PRODUCT_MACROS, TRANSPOSE, MacroReading, _word
 from .latex_tokens import LatexError, Tok, excerpt, tokens
-from .parsing import MAX_DEPTH, Calculus, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
+from .parsing import MAX_DEPTH, Bin, Calculus, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
 from .showing import show
 
 if TYPE_CHECKING:
@@ -315,6 +315,13 @@ class _Reader(MacroReading, _Builder):
                 prime = True
             else:
                 power = self.script(at)
+                if isinstance(power, Num) and power.value < 0 or isinstance(power, Bin) and power.op == "-" \
+                        and power.a == Num(Fraction(0)):
+                    raise self.fail(at, f"a negative power of a function name (\\{fn}^{{-1}}) is not read: it means "
+                                        f"the inverse function to some and 1/{fn} to others; write 1/\\{fn}(x), or "
+                                        "the inverse function by its name")
+        if self.is_op("_"):
+            raise self.fail(at, f"a subscript on {fn} (a base, \\log_2) is not read; write \\log(x) / \\log(2)")
         if self.is_op("("):
             opened = self.advance()
             args = [self.expr()]
