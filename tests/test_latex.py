@@ -160,7 +160,7 @@ def test_malformed_latex_is_a_latex_error_never_a_crash(latex: str) -> None:
     (r"$\|U\|_2$", "_", "Frobenius norm of a matrix"),                 # the spectral norm
     # \tan^{-1}(x) was read as 1/tan(x): refuted against arctan's derivative, which the reader meant
     (r"$\tan^{-1}(x)$", r"\tan", "the inverse function to some and 1/tan to others"),
-    (r"$\sigma^{-1}(x)$", r"\sigma", "write 1/\sigma(x)"),
+    (r"$\sigma^{-1}(x)$", r"\sigma", r"write 1/\sigma(x)"),
     (r"$\log_2 x$", r"\log", "a subscript on log"),                    # was "log needs an argument"
 ])
 def test_what_cannot_be_read_is_shown(latex: str, shown: str, why: str) -> None:
