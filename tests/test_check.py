@@ -383,3 +383,18 @@ def test_a_multiline_string_ending_in_quotes_ends_where_toml_ends_it() -> None:
     from symderiv.language.tomllines import TomlLines
     text = 'title = """a""""\nsource = """\n[[claim]] # """\n[symbols]\nx = "scalar"\n\n[[claim]]\nname = "q"\n'
     assert TomlLines(text).claims == [7]
+
+
+def test_larger_sizes_not_reached_are_named_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    """e_6(A) = 0 (true up to n = 5) was "proved at n = 2, 3, 4, 5" with nothing said of n = 7, which the
+    size rule had planned and the time budget did not reach."""
+    from symderiv.engine import checking
+    from symderiv.engine.prove.proving import OutOfTime
+
+    def out_of_time(*args: object, **kw: object) -> bool:
+        raise OutOfTime()
+    monkeypatch.setattr(checking._Context, "extend", out_of_time)
+    (r,) = check_text('[symbols]\nn = "dim"\nv = "vector(n)"\n[[claim]]\nname = "c"\nlhs = "v + v"\nrhs = "2*v"\n',
+                      "t.toml")
+    assert r.verdict.value == "proved" and [dict(s) for s in r.proved_sizes] == [{"n": 2}, {"n": 3}]
+    assert r.message == "the larger sizes n=4; n=5 were not reached within the claim's time budget"

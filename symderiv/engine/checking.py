@@ -159,22 +159,33 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     if not any(p.refuted or p.shape for p in pairs):
         yield replace(result_of(base, pairs, start, provisional=False),    # what stands if the larger sizes do not finish
                       message="proved at the sizes listed; the check at larger sizes did not finish in the time limit")
-    # 3b. larger sizes (sizes.py), within as much CPU time as the claim took so far: sizes not reached are not listed
+    # 3b. larger sizes (sizes.py), within as much CPU time as the claim took so far: sizes not reached are named
     deadline = time.process_time() + max(LARGER_SECONDS, time.process_time() - cpu_start)   # CPU time: load-proof
-    for sizes in extension_assignments(used, program, nodes, assignments):
+    larger = extension_assignments(used, program, nodes, assignments)
+    unreached: list[dict[str, int]] = []      # planned, and not reached within the budget: said, not hidden
+    for i, sizes in enumerate(larger):
         left = deadline - time.process_time()
-        if left <= 0 or any(p.refuted or p.shape for p in pairs):
+        if any(p.refuted or p.shape for p in pairs):
+            break
+        if left <= 0:
+            unreached = larger[i:]
             break
         try:
             with budget(left, cpu=True):    # never yield inside: the alarm must not fire in the caller
                 done = ctx.extend(sizes, pairs, start)
         except OutOfTime:
+            unreached = larger[i:]
             break
         if done:
             yield result_of(base, pairs, start, provisional=False)
     # 4. a step refuted only by the proof (a constant difference) is diagnosed now
     ctx.diagnose_first(pairs, plan + ctx.extended)
-    yield result_of(base, pairs, start, provisional=False)
+    final = result_of(base, pairs, start, provisional=False)
+    if unreached and final.verdict in (Verdict.PROVED, Verdict.NUMERIC):
+        words = "; ".join(", ".join(f"{d}={v}" for d, v in sorted(a.items())) for a in unreached)
+        note = f"the larger sizes {words} were not reached within the claim's time budget"
+        final = replace(final, message=f"{final.message}; {note}" if final.message else note)
+    yield final
 
 
 class _Context(ProofStage):

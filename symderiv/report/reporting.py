@@ -165,7 +165,7 @@ def _claim_lines(f: FileResult, shown: list[ClaimResult], verbose: bool) -> list
         if scope and r.verdict in (Verdict.PROVED, Verdict.NUMERIC):
             line.append(f"  {scope}", style="dim")
         lines.append(line)
-        if r.message and (not r.ok or verbose or r.verdict is not Verdict.PROVED):
+        if r.message:     # a proved claim's message is about its scope (larger sizes not reached): always shown
             lines.append(Text(f"    {r.message}", style="red" if not r.ok else "dim"))
         if len(r.steps) >= 2 and (r.verdict is Verdict.REFUTED or verbose):
             lines.extend(_chain(r, verbose))
