@@ -363,3 +363,19 @@ def test_a_5000_digit_integer_gets_a_short_message_of_our_own() -> None:
     (r,) = check_text('[symbols]\nx = "scalar"\n' + claims({"c": ("9" * 5000 + " * x", "x")}), "t.toml")
     assert r.verdict.value == "error" and "more than 4300 digits" in r.message and len(r.message) < 300
     assert "set_int_max_str_digits" not in r.message
+
+
+def test_a_forgotten_1_over_m_in_a_labelled_batch_builds_few_sympy_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The factor of the sizes was shown at every label combination (hundreds of SymPy builds, 36 s of CPU
+    for a batch network); it is shown at one instance per size assignment."""
+    from symderiv.engine.building.stepvalues import StepValues
+    calls = []
+    original = StepValues.at
+    monkeypatch.setattr(StepValues, "at", lambda self, inst: (calls.append(inst), original(self, inst))[1])
+    text = ('[symbols]\nm = "dim"\nC = "dim"\nZ = "matrix(m, C)"\nY = "onehot_rows(m, C)"\n'
+            '[define]\nL = "-(1/m) * sum(Y * log(softmax(Z, 1)))"\n'
+            + claims({"forgot 1/m": ("grad(L, Z)", "softmax(Z, 1) - Y")}))
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "refuted" and r.diagnosis == "factor"
+    assert "m times" in r.step_results[0].diagnosis_detail
+    assert len(calls) <= 20, len(calls)

@@ -26,6 +26,9 @@ from ..prove.proving import Prover, Unsupported, zero_mask
 from ..building.stepvalues import StepValues
 
 
+MAX_FACTOR_INSTANCES = 16     # above this, a factor of the sizes is shown at one instance per size assignment
+
+
 def _all_zero(prover: Prover, arr: np.ndarray) -> bool:
     """Is every entry shown zero by the exact stage (what ``decide`` without ``simplify`` says, entry by entry)?
 
@@ -179,9 +182,21 @@ def classify(tests: Tests, a_node: Node, b_node: Node, insts: list[Instance]) ->
 
 def _scaled_by_size(values: StepValues, insts: list[Instance], prover: Prover,
                     done: list[tuple[Instance, np.ndarray, np.ndarray]]) -> tuple[str | None, str | None]:
-    """``factor`` with a factor that depends on the sizes (step k is m times step k-1), else (None, None)."""
+    """``factor`` with a factor that depends on the sizes (step k is m times step k-1), else (None, None).
+
+    With more than MAX_FACTOR_INSTANCES instances it is shown at the first instance of each size
+    assignment only: a factor of the sizes does not depend on index values or labels, and building the
+    SymPy arrays of every label combination of a batch network (hundreds) took 36 s for a forgotten 1/m."""
     if not done or len({tuple(i.sizes.items()) for i in insts}) < 2:
         return None, None
+    if len(insts) > MAX_FACTOR_INSTANCES:
+        firsts: dict[tuple[Any, ...], Instance] = {}
+        for i in insts:
+            firsts.setdefault(tuple(sorted(i.sizes.items())), i)
+        insts = list(firsts.values())
+        done = [d for d in done if d[0] in insts]
+        if not done:
+            done = [(insts[0], *values.at(insts[0])[1:])]
     try:
         inst0, a0, b0 = done[0]
         if a0.shape != b0.shape or ratio(prover, a0, b0) is None:
