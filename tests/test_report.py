@@ -150,3 +150,18 @@ def test_explain_takes_a_unique_part_of_the_name_or_a_line_number(tmp_path: Path
     assert before.returncode == 2 and "has no claim at line 1" in before.stderr
     beyond = run(["explain", str(f), str(len(lines) + 500)])     # explained the last claim
     assert beyond.returncode == 2 and f"has no line {len(lines) + 500} (it has {len(lines)})" in beyond.stderr
+
+
+def test_explain_does_not_simplify_entries_too_long_to_show(monkeypatch: pytest.MonkeyPatch) -> None:
+    """simplify spent its budget, and more, on every long entry of every step: 11 s for a network claim."""
+    import numpy as np
+    import sympy as sp
+    from symderiv.report import explaining
+    calls = []
+    monkeypatch.setattr(sp, "simplify", lambda e: (calls.append(e), e)[1])
+    x = sp.Symbol("x")
+    long_entry = sum(sp.exp(k * x) / (k + x) for k in range(1, 60))
+    assert len(str(long_entry)) > explaining.SIMPLIFY_LARGEST
+    from symderiv.engine.prove.proving import OutOfTime, budget
+    explaining._show_array(np.array([[long_entry, x + x]], dtype=object), 1.0, budget, OutOfTime)
+    assert calls == [2 * x]

@@ -20,6 +20,8 @@ from .mathtext import math_lines
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXPAND_SECONDS = 5.0        # building one step's explicit arrays at the smallest size
 SIMPLIFY_SECONDS = 1.0      # simplifying one entry of it for display
+SIMPLIFY_LARGEST = 600      # ...when it is at most this long as text: a longer one seldom shrinks to MAX_EXPANDED_CHARS,
+                            # and simplify spent its whole second on each (11 s for a 5-step network claim)
 MAX_EXPANDED_CHARS = 400
 
 
@@ -165,6 +167,9 @@ def _show_array(value: Any, seconds: float, budget: Any, out_of_time: type) -> s
 
     entries = []
     for e in value.flat:
+        if len(str(e)) > SIMPLIFY_LARGEST:
+            entries.append(e)
+            continue
         try:
             with budget(seconds):
                 s = sp.simplify(e)
