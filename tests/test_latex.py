@@ -26,6 +26,7 @@ U     = "matrix(d, W)"
 W1    = "matrix(d, d)"
 o     = "index(W)"
 k     = "index(W)"
+k1    = "index(W)"
 theta = "vector(W)"
 z     = "vector(W)"
 x_bar = "scalar"
@@ -56,6 +57,8 @@ def reading(latex: str) -> str:
     (r"$\nabla_{v_c} J$", "grad(J, v_c)"),
     (r"$\frac{\partial J}{\partial \hat{y}}$", "grad(J, y_hat)"),            # by a define (an intermediate)
     (r"$W1^{-1} v_c$", "inv(W1) @ v_c"),          # ^{-1} of a matrix is its inverse
+    (r"$\theta_{k1}$", "theta[k1]"),               # an index named by letters and digits: one index, not k and 1
+    (r"$u_{k1}^\top v_c$", "U[:, k1].T @ v_c"),    # and a column of U by it
     (r"$W1^{-T} v_c$", "inv(W1).T @ v_c"),        # ^{-T}: the transpose of the inverse (the Cookbook's)
     (r"$W1^{-\top}$", "inv(W1).T"),
     (r"$x^{-T}$", "x ** (-1)"),

@@ -197,7 +197,16 @@ class _Reader(MacroReading, _Builder):
             return [t]
         raise self.fail(t if t.kind != "end" else at, "expected a subscript here")
 
+    def joined_index(self, toks: list[Tok]) -> str | None:
+        """The index symbol a run of letters and digits spells (``k1``, ``kk``), if it is one."""
+        if len(toks) < 2 or not all(t.kind in ("letter", "num") for t in toks):
+            return None
+        word = "".join(t.text for t in toks)
+        return word if self.scope.ns.kinds.get(word) == "index" else None
+
     def index_items(self, toks: list[Tok], at: Tok) -> tuple[IndexItem, ...]:
+        if (word := self.joined_index(toks)) is not None:     # u_{k1}: one index named k1, not k and 1
+            return (word,)
         parts: list[list[Tok]] = [[]]
         for t in toks:
             if t.kind == "op" and t.text == ",":
@@ -291,7 +300,7 @@ class _Reader(MacroReading, _Builder):
         if self.scope.declared(base):
             return Index(Name(base), self.index_items(toks, at))
         column = base.upper() if len(base) == 1 and base.islower() else None
-        if column and self.scope.ns.kinds.get(column) == "matrix" and len(toks) == 1:
+        if column and self.scope.ns.kinds.get(column) == "matrix" and (len(toks) == 1 or self.joined_index(toks)):
             return Index(Name(column), (None,) + self.index_items(toks, at))     # u_k is column k of U
         self.k = save
         return None
