@@ -379,3 +379,14 @@ def test_a_forgotten_1_over_m_in_a_labelled_batch_builds_few_sympy_arrays(monkey
     assert r.verdict.value == "refuted" and r.diagnosis == "factor"
     assert "m times" in r.step_results[0].diagnosis_detail
     assert len(calls) <= 20, len(calls)
+
+
+@pytest.mark.parametrize("a, b, kind, words", [
+    ("x", "x + (z - 1)", "extra-term", "adds the term z - 1"),
+    ("x - (z - 1)", "x", "missing-term", "drops the term -(z - 1)"),
+])
+def test_a_term_in_parentheses_is_one_term(a: str, b: str, kind: str, words: str) -> None:
+    """The skip-gram sum with the centre word's term added, U (p - y_t) in parentheses, had no diagnosis:
+    the terms were read through the parentheses (z, -1), and none alone was the slip."""
+    (r,) = check_text('[symbols]\nx = "scalar"\nz = "scalar"\n' + claims({"c": (a, b)}), "t.toml")
+    assert r.diagnosis == kind and words in r.step_results[0].diagnosis_detail

@@ -50,6 +50,23 @@ def show_items(items: tuple[IndexItem, ...]) -> str:
     return ", ".join(show_item(i) for i in items)
 
 
+def candidate_terms(n: Node) -> list[tuple[int, Node]]:
+    """The top-level terms, and each parenthesised sum among them as one term too (``x + (z - 1)``: the
+    slip may be the whole of ``z - 1``): what a missing or extra term is looked for among."""
+    out = terms(n)
+    stack: list[tuple[int, Node]] = [(1, n)]
+    while stack:
+        sign, m = stack.pop()
+        if isinstance(m, Neg):
+            stack.append((-sign, m.x))
+        elif isinstance(m, Bin) and m.op in ("+", "-"):
+            for s, part in ((sign, m.a), (sign if m.op == "+" else -sign, m.b)):
+                if isinstance(part, Bin) and part.op in ("+", "-") and part is m.b and (s, part) not in out:
+                    out.append((s, part))
+                stack.append((s, part))
+    return out
+
+
 def terms(n: Node) -> list[tuple[int, Node]]:
     """The top-level additive terms of a node, with their signs (a derivative of a sum: one per term)."""
     if isinstance(n, Bin) and n.op in "+-" and len(n.op) == 1:

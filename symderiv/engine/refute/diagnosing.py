@@ -19,8 +19,8 @@ import sympy as sp
 
 from ..building.evaluate import Instance, Program
 from ...language.functions import ShapeError
-from ...language.parsing import Node, Num
-from ...language.showing import show, terms
+from ...language.parsing import Bin, Node, Num
+from ...language.showing import candidate_terms, show
 from .factors import ratio, symbolic_factor
 from ..prove.proving import Prover, Unsupported, zero_mask
 from ..building.stepvalues import StepValues
@@ -118,7 +118,7 @@ def classify(tests: Tests, a_node: Node, b_node: Node, insts: list[Instance]) ->
     shape_words: str | None = None
     factor: Fraction | None = None
     found_term: dict[str, str] = {}
-    a_terms, b_terms = terms(a_node), terms(b_node)
+    a_terms, b_terms = candidate_terms(a_node), candidate_terms(b_node)
     differs = False      # b - a is not shown zero at some instance (a 1 x 1 or symmetric "transpose" is no slip)
     scaled: list[tuple[Instance, np.ndarray, np.ndarray]] = []     # (instance, a, b) so far, for a factor of the sizes
     try:
@@ -152,7 +152,8 @@ def classify(tests: Tests, a_node: Node, b_node: Node, insts: list[Instance]) ->
                     # missing: b = a - s*t, so b - a + s*t = 0; extra: b - s*t = a, so b - a - s*t = 0
                     rest = b - a + s * tv if kind == "missing-term" else b - a - s * tv
                     if tests.all_zero(rest):
-                        hit = ("-" if s < 0 else "") + _term_text(t)
+                        text = _term_text(t)
+                        hit = ("-" + (f"({text})" if isinstance(t, Bin) and t.op in "+-" else text)) if s < 0 else text
                         break
                 if hit is None or found_term.get(kind, hit) != hit:
                     live.discard(kind)
