@@ -305,3 +305,12 @@ def test_a_later_step_with_a_hole_in_its_domain_is_not_proved(later: str) -> Non
 def test_a_later_step_defined_wherever_the_earlier_one_is_is_still_proved(a: str, b: str) -> None:
     r = check(X, a, b)
     assert r.verdict.value == "proved", r.message
+
+
+@pytest.mark.parametrize("later", [
+    "0 * log(abs(x - sqrt(x*x)))",            # |x - |x||: 0 for every x > 0, not on a null set only
+    "0 * log(sum(relu(v) * relu(v)))",        # 0 on the negative orthant
+])
+def test_a_square_or_abs_that_is_zero_on_an_open_set_is_not_taken_as_positive(later: str) -> None:
+    r = check('x = "scalar"\nn = "dim"\nv = "vector(n)"', "0", later)
+    assert r.verdict.value != "proved", r.message

@@ -9,9 +9,10 @@ for any sample point).  The open-set restrictions are the argument of ``log``, `
 A restriction of the later step is *implied* when the step before has a restriction on the very
 same argument (written the same way once defines are written out), or when the argument is
 positive by its form (declared positive symbols, sizes, ``exp``, ``sigma``, ``softmax``,
-``softplus``, ``norm``, positive constants, and sums, products, quotients and powers of those;
-even powers and ``abs`` are nonnegative, which a square root and a positive power accept, and a
-nonnegative plus a positive is positive).  ``unimplied`` lists the others: such a pair is not
+``softplus``, positive constants, and sums, products, quotients and powers of those; an even power,
+``u * u``, ``u.T @ u``, ``abs`` or ``norm`` of an expression without piecewise functions or roots,
+which is 0 on a set of measure zero only; ``relu`` and ``sqrt`` are nonnegative, which a square root
+and a positive power accept, and a nonnegative plus a positive is positive).  ``unimplied`` lists the others: such a pair is not
 proved, whatever its values (the witness search then looks for a point of the hole).
 """
 from __future__ import annotations
@@ -24,8 +25,9 @@ from ...language.parsing import Bin, Call, Index, Name, Node, Num, Transpose
 from ...language.reading import POSITIVE_KINDS
 from ...language.showing import show
 
-POSITIVE_FUNCTIONS = frozenset({"exp", "sigma", "sigmoid", "softmax", "softplus", "norm", "ones"})
-SUMS = frozenset({"sum", "mean", "trace", "diag", "outer", "kron", "hstack", "vstack", "max", "min"})
+POSITIVE_FUNCTIONS = frozenset({"exp", "sigma", "sigmoid", "softmax", "softplus", "ones"})
+# positive when every argument is (not diag: its entries off the diagonal are 0)
+SUMS = frozenset({"sum", "mean", "trace", "outer", "kron", "hstack", "vstack", "max", "min"})
 NEEDS_POSITIVE = ("log", "ln", "logdet")
 
 
@@ -82,8 +84,15 @@ PIECEWISE = frozenset({"relu", "abs", "sign", "heaviside", "maximum", "minimum",
 
 
 def _smooth(program: Program, n: Any) -> bool:
-    """No piecewise function in it: a nonzero such expression is zero on a set of measure zero only."""
-    return not any(isinstance(m, Call) and m.fn in PIECEWISE for m in program.walk([n]))
+    """No piecewise function, root or fractional power in it (sqrt(x*x) is |x|): such an expression is
+    analytic, and zero on a set of measure zero only unless it is zero everywhere (then the step is
+    defined nowhere, which the proof reports)."""
+    for m in program.walk([n]):
+        if isinstance(m, Call) and (m.fn in PIECEWISE or m.fn == "sqrt"):
+            return False
+        if isinstance(m, Bin) and m.op == "**" and not (isinstance(m.b, Num) and m.b.value.denominator == 1):
+            return False
+    return True
 
 
 def _positive(program: Program, n: Any) -> bool:
@@ -99,11 +108,11 @@ def _positive(program: Program, n: Any) -> bool:
         args = [a for a in n.args if not isinstance(a, (int, str))]
         if n.fn in POSITIVE_FUNCTIONS:
             return True
-        if n.fn == "abs" and args:
+        if n.fn in ("abs", "norm") and args:
             return _smooth(program, args[0])
         if n.fn == "sqrt" and args:
             return _positive(program, args[0])
-        return n.fn in SUMS and bool(args) and all(_positive(program, a) for a in args[:1])
+        return n.fn in SUMS and bool(args) and all(_positive(program, a) for a in args)
     if isinstance(n, Bin):
         if n.op == "+":
             return (_positive(program, n.a) and _nonnegative(program, n.b)) or \
