@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .formatnames import FORMATS
-from .settings import MAX_DIM
+from .limits import MAX_DIM
 
 TYPE_CHECKING = False     # not typing.TYPE_CHECKING: importing typing was a third of --help's imports
 

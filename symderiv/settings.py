@@ -14,8 +14,6 @@ if TYPE_CHECKING:
 from .formatnames import FORMATS  # noqa: F401 - re-exported: config.py checks a config's format against it
 
 
-MAX_DIM = 512      # the largest size of a dim (--sizes, [check] sizes; the engine's instances)
-
 
 @dataclass(frozen=True)
 class Settings:

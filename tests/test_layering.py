@@ -1,5 +1,5 @@
-"""Imports flow one way: language <- engine <- run <- report <- cli, with results, settings, version and
-formatnames at the bottom; no module of the four layers imports a layer above it or the package root,
+"""Imports flow one way: language <- engine <- run <- report <- cli, with results, settings, version,
+formatnames and limits at the bottom; no module of the four layers imports a layer above it or the package root,
 and no two modules import each other, directly or through others."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "symderiv"
-LAYERS = {"results": 0, "settings": 0, "version": 0, "formatnames": 0, "language": 1, "engine": 2, "run": 3, "report": 4}
+LAYERS = {"results": 0, "settings": 0, "version": 0, "formatnames": 0, "limits": 0, "language": 1, "engine": 2, "run": 3, "report": 4}
 
 
 def _imported(module: list[str], node: ast.Import | ast.ImportFrom) -> list[list[str]]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from .filebytes import MAX_FILE_BYTES, TOO_LARGE, Refused, read_bounded
 from .tomllines import TomlLines
-from ..settings import MAX_DIM
+from ..limits import MAX_DIM
 
 MAX_DIM_LITERAL = 10_000
 MAX_TIMEOUT = 3600.0     # seconds per claim: no file can make a grading run wait for ever (inf, 1e300)

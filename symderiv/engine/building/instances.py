@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...language.functions import ShapeError
 from ...language.reading import SymbolDecl
-from ...settings import MAX_DIM
+from ...limits import MAX_DIM
 
 if TYPE_CHECKING:
     from .program import Program
