@@ -22,6 +22,7 @@ from typing import Any
 
 from ..building.evaluate import Program
 from ...language.parsing import Bin, Call, Index, Name, Node, Num, Transpose
+from ...language.piecewise import NAMES as PIECEWISE
 from ...language.reading import POSITIVE_KINDS
 from ...language.showing import show
 
@@ -78,9 +79,6 @@ def _inline(program: Program, node: Any, depth: int = 0) -> Any:
         elif dataclasses.is_dataclass(v):
             changes[f.name] = _inline(program, v, depth)
     return dataclasses.replace(node, **changes) if changes else node
-
-
-PIECEWISE = frozenset({"relu", "abs", "sign", "heaviside", "maximum", "minimum", "clip", "max", "min"})
 
 
 def _smooth(program: Program, n: Any) -> bool:
