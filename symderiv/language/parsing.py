@@ -154,11 +154,8 @@ def parse(text: str, ns: Namespace) -> Node:
 
 
 def _no_compatibility_forms(text: str) -> None:
-    """Refuse a character Python's parser would read as another one.
-
-    Python reads identifiers in their NFKC form: the fullwidth ``ｘ`` is ``x`` to it, and the
-    ligature ``ﬁ`` is ``fi``.  A claim that shows two different letters would then be checked as
-    if it had one (``diff(x * ｘ, x) = 2*x`` was proved), so such a character is an error."""
+    """Refuse a character Python reads as another (identifiers are NFKC: ``ｘ`` is ``x``, ``ﬁ`` is ``fi``):
+    a claim showing two letters was checked as if it had one (``diff(x * ｘ, x) = 2*x`` was proved)."""
     if text.isascii() or unicodedata.normalize("NFKC", text) == text:
         return
     for col, ch in enumerate(text, 1):
