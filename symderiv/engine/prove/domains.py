@@ -12,8 +12,9 @@ positive by its form (declared positive symbols, sizes, ``exp``, ``sigma``, ``so
 ``softplus``, positive constants, and sums, products, quotients and powers of those; an even power,
 ``u * u``, ``u.T @ u``, ``abs`` or ``norm`` of an expression without piecewise functions or roots,
 which is 0 on a set of measure zero only; ``relu`` and ``sqrt`` are nonnegative, which a square root
-and a positive power accept, and a nonnegative plus a positive is positive).  ``unimplied`` lists the others: such a pair is not
-proved, whatever its values (the witness search then looks for a point of the hole).
+and a positive power accept, and a nonnegative plus a positive is positive).  ``unimplied`` lists the
+others: such a pair is not proved, whatever its values (the witness search then looks for a point of
+the hole).  Functions are known by their table names (``ln`` is ``log``, ``tr`` is ``trace``).
 """
 from __future__ import annotations
 
@@ -21,15 +22,16 @@ import dataclasses
 from typing import Any
 
 from ..building.evaluate import Program
+from ...language.functions import FUNCTIONS
 from ...language.parsing import Bin, Call, Index, Name, Node, Num, Transpose
 from ...language.piecewise import NAMES as PIECEWISE
 from ...language.reading import POSITIVE_KINDS
 from ...language.showing import show
 
-POSITIVE_FUNCTIONS = frozenset({"exp", "sigma", "sigmoid", "softmax", "softplus", "ones"})
+POSITIVE_FUNCTIONS = frozenset({"exp", "sigma", "softmax", "softplus", "ones"})
 # positive when every argument is (not diag: its entries off the diagonal are 0)
 SUMS = frozenset({"sum", "mean", "trace", "outer", "kron", "hstack", "vstack", "max", "min"})
-NEEDS_POSITIVE = ("log", "ln", "logdet")
+NEEDS_POSITIVE = ("log", "logdet")
 
 
 def unimplied(program: Program, earlier: Node, later: Node) -> list[str]:
@@ -54,15 +56,24 @@ def _restrictions(program: Program, node: Node) -> list[tuple[str, Node, str]]:
     defines; each argument written out (``_inline``), so that equal arguments compare equal."""
     out = []
     for n in program.walk([node]):
-        if isinstance(n, Call) and n.fn in NEEDS_POSITIVE + ("sqrt",) and n.args and not isinstance(n.args[0], (int, str)):
-            needs = "nonnegative" if n.fn == "sqrt" else "positive"
-            if n.fn == "logdet":            # log(det(A)): one restriction, however it is written
+        fn = _fn(n)
+        if fn in NEEDS_POSITIVE + ("sqrt",) and n.args and not isinstance(n.args[0], (int, str)):
+            needs = "nonnegative" if fn == "sqrt" else "positive"
+            if fn == "logdet":              # log(det(A)): one restriction, however it is written
                 out.append(("log", Call("det", (n.args[0],)), needs))
             else:
-                out.append((n.fn if n.fn != "ln" else "log", n.args[0], needs))
+                out.append((fn, n.args[0], needs))
         elif isinstance(n, Bin) and n.op == "**" and isinstance(n.b, Num) and n.b.value.denominator != 1:
             out.append(("power " + str(n.b.value), n.a, "nonnegative" if n.b.value > 0 else "positive"))
     return [(what, _inline(program, arg), needs) for what, arg, needs in out]
+
+
+def _fn(n: Any) -> str | None:
+    """The table's name of a call's function (an alias such as ``ln`` is ``log``); None for anything else."""
+    if not isinstance(n, Call):
+        return None
+    f = FUNCTIONS.get(n.fn)
+    return f.name if f is not None else n.fn
 
 
 def _inline(program: Program, node: Any, depth: int = 0) -> Any:
@@ -86,7 +97,7 @@ def _smooth(program: Program, n: Any) -> bool:
     analytic, and zero on a set of measure zero only unless it is zero everywhere (then the step is
     defined nowhere, which the proof reports)."""
     for m in program.walk([n]):
-        if isinstance(m, Call) and (m.fn in PIECEWISE or m.fn == "sqrt"):
+        if _fn(m) in PIECEWISE or _fn(m) == "sqrt":
             return False
         if isinstance(m, Bin) and m.op == "**" and not (isinstance(m.b, Num) and m.b.value.denominator == 1):
             return False
@@ -103,14 +114,14 @@ def _positive(program: Program, n: Any) -> bool:
     if isinstance(n, (Index, Transpose)):
         return _positive(program, n.x)
     if isinstance(n, Call):
-        args = [a for a in n.args if not isinstance(a, (int, str))]
-        if n.fn in POSITIVE_FUNCTIONS:
+        fn, args = _fn(n), [a for a in n.args if not isinstance(a, (int, str))]
+        if fn in POSITIVE_FUNCTIONS:
             return True
-        if n.fn in ("abs", "norm") and args:
+        if fn in ("abs", "norm") and args:
             return _smooth(program, args[0])
-        if n.fn == "sqrt" and args:
+        if fn == "sqrt" and args:
             return _positive(program, args[0])
-        return n.fn in SUMS and bool(args) and all(_positive(program, a) for a in args)
+        return fn in SUMS and bool(args) and all(_positive(program, a) for a in args)
     if isinstance(n, Bin):
         if n.op == "+":
             return (_positive(program, n.a) and _nonnegative(program, n.b)) or \
@@ -141,10 +152,10 @@ def _nonnegative(program: Program, n: Any) -> bool:
     if isinstance(n, Bin) and _square(n):
         return True
     if isinstance(n, Call):
-        args = [a for a in n.args if not isinstance(a, (int, str))]
-        if n.fn in ("abs", "relu", "sqrt"):
+        fn, args = _fn(n), [a for a in n.args if not isinstance(a, (int, str))]
+        if fn in ("abs", "relu", "sqrt"):
             return True
-        return n.fn in ("sum", "mean", "trace") and bool(args) and _nonnegative(program, args[0])
+        return fn in ("sum", "mean", "trace") and bool(args) and _nonnegative(program, args[0])
     if isinstance(n, Bin):
         if n.op == "+":
             return _nonnegative(program, n.a) and _nonnegative(program, n.b)
