@@ -20,6 +20,7 @@ from .tomllines import TomlLines
 from ..limits import MAX_DIM
 
 MAX_DIM_LITERAL = 10_000
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")     # a symbol's or define's name
 MAX_TIMEOUT = 3600.0     # seconds per claim: no file can make a grading run wait for ever (inf, 1e300)
 MAX_TOLERANCE = 0.1      # rtol/atol above this would make the numeric spot check meaningless
 
@@ -171,7 +172,7 @@ class _Reader:
         return tuple(out)
 
     def symbol(self, name: str, spec: Any, line: int, dims: set[str]) -> SymbolDecl:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        if not _NAME.fullmatch(name):
             raise ValueError("a symbol name must be a Python-style identifier")
         if name == "pi":
             raise ValueError("'pi' is the constant and cannot be redeclared")
@@ -201,11 +202,11 @@ class _Reader:
                 sizes.append(n)
             elif s in dims:
                 sizes.append(s)
-            elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", s) and s not in self.declared_kinds:
-                raise ValueError(f"size {s!r} is not a dim symbol or a positive integer (declare it: {s} = \"dim\")")
-            elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", s):
+            elif _NAME.fullmatch(s) and s in self.declared_kinds:
                 raise ValueError(f"size {s!r} is a {self.declared_kinds[s]}, not a dim (a size is a dim symbol or "
                                  "a positive integer)")
+            elif _NAME.fullmatch(s):
+                raise ValueError(f"size {s!r} is not a dim symbol or a positive integer (declare it: {s} = \"dim\")")
             else:
                 raise ValueError(f"size {s!r} is not a dim symbol or a positive integer (sizes are not computed: "
                                  "for N - 2 entries, slice a larger array, v[0:N - 2])")
@@ -221,7 +222,7 @@ class _Reader:
             line = self.lines.key("define", name)
             if name in symbols or name in self.invalid:
                 self.invalid[name] = self.at(line, f"define {name!r} has the name of a declared symbol")
-            elif not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name == "pi":
+            elif not _NAME.fullmatch(name) or name == "pi":
                 self.invalid[name] = self.at(line, f"define {name!r}: not a valid name")
             elif not isinstance(text, str):
                 self.invalid[name] = self.at(line, f"define {name!r} must be an expression string")
