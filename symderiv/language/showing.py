@@ -54,16 +54,17 @@ def candidate_terms(n: Node) -> list[tuple[int, Node]]:
     """The top-level terms, and each parenthesised sum among them as one term too (``x + (z - 1)``: the
     slip may be the whole of ``z - 1``): what a missing or extra term is looked for among."""
     out = terms(n)
-    stack: list[tuple[int, Node]] = [(1, n)]
-    while stack:
-        sign, m = stack.pop()
+
+    def groups(sign: int, m: Node) -> None:
         if isinstance(m, Neg):
-            stack.append((-sign, m.x))
+            groups(-sign, m.x)
         elif isinstance(m, Bin) and m.op in ("+", "-"):
-            for s, part in ((sign, m.a), (sign if m.op == "+" else -sign, m.b)):
-                if isinstance(part, Bin) and part.op in ("+", "-") and part is m.b and (s, part) not in out:
-                    out.append((s, part))
-                stack.append((s, part))
+            groups(sign, m.a)
+            s = sign if m.op == "+" else -sign
+            if isinstance(m.b, Bin) and m.b.op in ("+", "-") and (s, m.b) not in out:
+                out.append((s, m.b))         # a sum as a right operand was written in parentheses
+            groups(s, m.b)
+    groups(1, n)
     return out
 
 
