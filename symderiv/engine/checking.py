@@ -17,7 +17,8 @@ import numpy as np
 from .spotcheck import compare, manypoints, numeric
 from .spotcheck.allinstances import AllInstances
 from ..settings import Settings
-from .refute.certify import PRECISIONS, Certifier, exact_point, random_points
+from .refute.certify import PRECISIONS, Certifier
+from .refute.witnesspoints import exact_point, random_points
 from .refute.graphdiagnosis import GraphTests, diagnose_pair
 from .refute.showcase import exact_values
 from .building.evaluate import Instance, Program, ProgramError, instances, size_assignments
@@ -32,7 +33,7 @@ from .texcheck import check_tex, readings
 from .prove.casework import piecewise_claim, region_samples, with_region
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, Verdict
-from .pairs import Pair, indices_of, result_of, short
+from .pairs import Pair, indices_of, note_vacuous, result_of, short
 from .proofstage import QUICK_POINTS, ProofStage
 
 SIMPLIFY_SHARE = 0.5     # at most this share of the claim's time limit for one simplify call
@@ -127,7 +128,13 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
     if ctx.diagnose_first(pairs, plan):
         yield result_of(base, pairs, start, provisional=True)
 
-    # 3. the proof, for every pair not already refuted
+    # 3. the proof, for every pair not already refuted; a step defined nowhere at every size is an error, never a
+    # verdict (at some sizes only: the pair before it holds vacuously there, the pair after it is refuted there)
+    everywhere = [inst for _, insts in plan for inst in insts]
+    for k in range(len(nodes)):
+        if everywhere and (why := ctx.nowhere(k, everywhere[0])) and all(ctx.nowhere(k, i) for i in everywhere[1:]):
+            raise ClaimError(f"{where}: step {k} ({short(spec.steps[k])}): is defined nowhere at any size checked "
+                             f"(it takes the {why})")
     for sizes, insts in plan:
         todo = [p for p in pairs if not (p.refuted or p.shape or p.undecided)]
         if not todo:
@@ -138,6 +145,7 @@ def _check(doc: Document, spec: ClaimSpec, settings: Settings, base: ClaimResult
         for p in todo:
             if not (p.refuted or p.undecided):
                 p.proved_sizes.append(sizes)
+        note_vacuous(todo, sizes, len(insts))
         yield result_of(base, pairs, start, provisional=True)
     # 3'. the values are equal where both steps are defined; the later step must be defined wherever the
     # earlier one is, which their forms must show (domains.py), else the witness search looks for a hole
@@ -239,6 +247,7 @@ class _Context(ProofStage):
                 (p.sampled_sizes if sampled else p.proved_sizes).append(sizes)
         for p in everywhere:
             p.proved_sizes.append(sizes)
+        note_vacuous(proved, sizes, len(insts))
         self.extended.append((sizes, insts))
         return True
 
@@ -328,15 +337,7 @@ class _Context(ProofStage):
                 return False
             p.candidates += 1
         exact = exact_point(point) if isinstance(point, numeric.Point) else point
-        w = self.certifier(p.k).at(inst, exact, max_bits)
-        if w is None:
-            return False
-        p.refuted = w.counterexample(inst)
-        p.where = (inst, numeric.Point({n: a.astype(float) for n, a in w.point.items()}, w.point))
-        if w.undefined is not None:
-            p.diagnosis = ("domain", f"it is undefined where the step before is defined: it takes the {w.undefined}")
-            p.diagnosed = True
-        return True
+        return self.refute_with(p, inst, self.certifier(p.k).at(inst, exact, max_bits))
 
     def certifier(self, k: int) -> Certifier:
         if k not in self.certifiers:

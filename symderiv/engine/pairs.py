@@ -38,6 +38,30 @@ class Pair:
     hint: str | None = None              # for a refuted step: a likely slip the diagnosis classes do not name
     quick: set[str] = field(default_factory=set)   # instances whose first witness points were tried before simplify
     quick_seconds: float = 0.0           # the time those tries took
+    # per size assignment, per instance (described): why the earlier step is defined nowhere there (``nowhere``)
+    vacuous: dict[tuple[tuple[str, int], ...], dict[str, str]] = field(default_factory=dict)
+    empty_sizes: list[tuple[dict[str, int], str]] = field(default_factory=list)   # vacuous at every instance
+
+
+def note_vacuous(pairs: list[Pair], sizes: dict[str, int], count: int) -> None:
+    """Record ``sizes`` as vacuous for each pair whose earlier step is defined nowhere at all ``count`` of
+    their instances (proved there, since there is nothing to compare: the claim's message says so)."""
+    for p in pairs:
+        why = p.vacuous.get(tuple(sorted(sizes.items())), {})
+        if count and len(why) >= count and all(z != sizes for z, _ in p.empty_sizes):
+            p.empty_sizes.append((sizes, next(iter(why.values()))))
+
+
+def vacuous_note(pairs: list[Pair]) -> str | None:
+    """"step 0 is defined nowhere at k=3, n=2 (...)" for the sizes where a pair holds vacuously."""
+    notes = []
+    for p in pairs:
+        if not p.empty_sizes:
+            continue
+        where = "; ".join(", ".join(f"{d}={v}" for d, v in sorted(z.items())) for z, _ in p.empty_sizes)
+        notes.append(f"step {p.k - 1} is defined nowhere at {where} (it takes the {p.empty_sizes[0][1]} there), "
+                     f"so step {p.k} is compared with it at the other sizes only")
+    return "; ".join(notes) or None
 
 
 def shape_refuted(p: Pair, inst: Instance, lhs: tuple[int, int], rhs: tuple[int, int]) -> None:
@@ -88,6 +112,8 @@ def result_of(base: ClaimResult, pairs: list[Pair], start: float, provisional: b
     if failed is None:
         worst = next((s for s in steps if s.verdict is verdict and s.message), None)
         message = f"step {worst.index}: {worst.message}" if worst and verdict is not Verdict.PROVED else None
+        if (empty := vacuous_note(pairs)) is not None:
+            message = f"{message}; {empty}" if message else empty
     proved_sizes, numeric_sizes, sampled_sizes = ((), (), ()) if verdict not in (Verdict.PROVED, Verdict.NUMERIC) \
         else scope([p.proved_sizes for p in pairs], [p.numeric_sizes for p in pairs],
                    [p.sampled_sizes for p in pairs], verdict is Verdict.PROVED)

@@ -23,18 +23,21 @@ from .building.arrays import NowhereDefined
 from .building.arrays import evaluator as symbolic_evaluator
 from .prove.casework import point_of, witness_counterexample
 from .prove.cases import has_pieces, prove_by_cases, witness
-from .refute.certify import PRECISIONS, exact_point, random_points
+from .prove.domains import divisors
+from .refute.certify import PRECISIONS
+from .refute.witnesspoints import exact_point, random_points
 from .building.evaluate import Instance
 from ..language.functions import ShapeError
 from .refute.nonzero import nonzero_counterexample, witness_rng
 from .pairs import Pair, clip, shape_refuted
+from .spotcheck.numeric import Point
 from .building.parametric import LaterBuild
 from .prove.proving import OutOfTime, budget
 
 if TYPE_CHECKING:
     import random
 
-    from .refute.certify import Certifier
+    from .refute.certify import Certifier, Witness
     from .building.evaluate import Program
     from .prove.fastproof import GraphProver
     from .prove.proving import Prover
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
 
 QUICK_POINTS = 2      # witness-search points tried before simplify (at the highest precision)
 QUICK_SECONDS = 2.0   # at most this long for them, per pair (all its instances together)
+NOWHERE_POINTS = 8    # points tried for a domain witness when the later step is defined nowhere at an instance
 
 
 class ProofStage:
@@ -109,6 +113,17 @@ class ProofStage:
             if p.k in fast:                        # the graph route (fastproof.py): no SymPy needed
                 p.methods.add("exact evaluation")
                 continue
+            if (why := self.nowhere(p.k - 1, inst)) is not None:    # nothing to compare at this instance
+                p.vacuous.setdefault(_sizes_key(inst), {})[inst.describe()] = why
+                continue
+            if (why := self.nowhere(p.k, inst)) is not None:        # undefined wherever step k - 1 is defined
+                points = random_points(self.program, used, inst, self.settings.seed, NOWHERE_POINTS)
+                if not any(self.refute_with(p, inst, self.certifier(p.k).earlier_defined(
+                                     inst, point, f"{why} at these sizes (exact evaluation modulo random primes)"))
+                           for point in points):
+                    p.undecided = (f"step {p.k} is defined nowhere at {inst.describe()} (it takes the {why}), "
+                                   f"and no point where step {p.k - 1} is defined was found")
+                continue
             a, b = value(p.k - 1), value(p.k)
             if a.shape != b.shape:            # the proof compares shapes too: no point may be needed
                 shape_refuted(p, inst, a.shape, b.shape)
@@ -160,6 +175,29 @@ class ProofStage:
                     p.undecided = (f"{_entry(idx, inst, a.shape)} was not shown to be zero"
                                    + (f" ({d.method})" if d.method else ""))
                 break
+
+    def nowhere(self, k: int, inst: Instance) -> str | None:
+        """Why step k is defined at no point of this instance: a value it divides by, inverts or takes the log
+        of (``domains.divisors``) is identically 0 there, every entry of it (``zero_mask``'s error bound);
+        None when none is shown to be.  At such an instance the pair with the step after holds vacuously
+        (contract v1.1: the later step must agree wherever the earlier one is defined)."""
+        memo = self.__dict__.setdefault("_nowhere", {})
+        key = (k, inst.describe())
+        if key not in memo:
+            memo[key] = next((words for words, sub in divisors(self.program, self.nodes[k])
+                              if self.graph.vanishes(inst, sub)), None)
+        return memo[key]
+
+    def refute_with(self, p: Pair, inst: Instance, w: "Witness | None") -> bool:
+        """Refute the pair with this certified witness (a ``domain`` one when the later step is undefined there)."""
+        if w is None:
+            return False
+        p.refuted = w.counterexample(inst)
+        p.where = (inst, Point({n: a.astype(float) for n, a in w.point.items()}, w.point))
+        if w.undefined is not None:
+            p.diagnosis = ("domain", f"it is undefined where the step before is defined: it takes the {w.undefined}")
+            p.diagnosed = True
+        return True
 
     def defined_at(self, p: Pair, inst: Instance, point: dict[str, np.ndarray]) -> bool:
         """Is the exact difference's witness a point of the earlier step's domain, with both steps' values
@@ -225,6 +263,10 @@ class ProofStage:
                 p.refuted = replace(cex, certificate=sure.counterexample(inst).certificate)
                 p.where = (inst, point)
         return False
+
+
+def _sizes_key(inst: Instance) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(inst.sizes.items()))
 
 
 def _entry(idx: tuple[int, ...], inst: Instance, shape: tuple[int, ...] | None) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..building.evaluate import Program
 from ...language.functions import FUNCTIONS
-from ...language.parsing import Bin, Call, Index, Name, Node, Num, Transpose
+from ...language.parsing import Bin, Call, Index, Name, Neg, Node, Num, Transpose
 from ...language.piecewise import NAMES as PIECEWISE
 from ...language.reading import POSITIVE_KINDS
 from ...language.showing import show
@@ -32,6 +32,7 @@ POSITIVE_FUNCTIONS = frozenset({"exp", "sigma", "softmax", "softplus", "ones"})
 # positive when every argument is (not diag: its entries off the diagonal are 0)
 SUMS = frozenset({"sum", "mean", "trace", "outer", "kron", "hstack", "vstack", "max", "min"})
 NEEDS_POSITIVE = ("log", "logdet")
+TAKES_DET = ("inv", "solve", "logdet")   # the adjugate over det(A), and log(det(A)): undefined where det(A) = 0
 
 
 def unimplied(program: Program, earlier: Node, later: Node) -> list[str]:
@@ -49,6 +50,35 @@ def unimplied(program: Program, earlier: Node, later: Node) -> list[str]:
         if words not in out:
             out.append(words)
     return out
+
+
+def divisors(program: Program, node: Node) -> list[tuple[str, Node]]:
+    """(what the step takes, in words, and the value that must not be identically 0) for every value the step
+    (its defines entered) divides by or takes the log of: the determinant taken by ``inv``, ``solve`` and
+    ``logdet``, the divisor of ``/``, the base of a negative power, the argument of ``log``.  Where every entry
+    of one of them is identically 0 (X.T @ X of an n x k X with k > n is singular for every X), the step is
+    defined at no point at all."""
+    out: list[tuple[str, Node]] = []
+    for n in program.walk([node]):
+        fn = _fn(n)
+        if fn in TAKES_DET and n.args and not isinstance(n.args[0], (int, str)):
+            what = "log-determinant" if fn == "logdet" else "inverse"
+            out.append((f"{what} of {show(n.args[0], 40)}, whose determinant is identically 0",
+                        Call("det", (n.args[0],))))
+        elif fn == "log" and n.args and not isinstance(n.args[0], (int, str)):
+            out.append((f"log of {show(n.args[0], 40)}, which is identically 0", n.args[0]))
+        elif isinstance(n, Bin) and n.op == "/":
+            out.append((f"quotient by {show(n.b, 40)}, which is identically 0", n.b))
+        elif isinstance(n, Bin) and n.op == "**" and _negative_constant(n.b):
+            out.append((f"negative power of {show(n.a, 40)}, which is identically 0", n.a))
+    unique: dict[Node, str] = {}
+    for words, sub in out:
+        unique.setdefault(sub, words)
+    return [(words, sub) for sub, words in unique.items()]
+
+
+def _negative_constant(n: Node) -> bool:
+    return (isinstance(n, Num) and n.value < 0) or (isinstance(n, Neg) and isinstance(n.x, Num) and n.x.value > 0)
 
 
 def _restrictions(program: Program, node: Node) -> list[tuple[str, Node, str]]:

@@ -229,6 +229,22 @@ class GraphProver:
             except Exception:       # noqa: BLE001 - e.g. every draw hit a zero denominator
                 return False
 
+    def vanishes(self, inst: Instance, node: Node) -> bool:
+        """Is every entry of ``node``'s value at this instance identically zero (``zero_mask``'s error bound)?
+        False too when the graph cannot build it."""
+        with _collector_paused():
+            try:
+                ev, _ = _evaluator(self.program, self.used, inst, params=False)
+                entries = [ev.B.g.lift(x) for x in ev.value(node).flat]
+                if any(e.op == dag.CONST and e.data for e in entries):
+                    return False
+                roots = [e for e in entries if e.op != dag.CONST]
+                return not roots or all(zero_mask(compile_nodes(roots)))
+            except OutOfTime:
+                raise
+            except Exception:       # noqa: BLE001 - a function the graph does not know, a zero denominator
+                return False
+
     def _build(self, inst: Instance, ks: list[int], params: bool, generic: bool = False) -> _Build | None:
         try:
             return _Build(self.program, self.nodes, self.used, inst, ks, params, generic)

@@ -32,7 +32,6 @@ is a finite real number there (every computation), and the later step takes the
 from __future__ import annotations
 
 import itertools
-import random
 from dataclasses import dataclass
 from fractions import Fraction
 from types import SimpleNamespace
@@ -244,7 +243,24 @@ class Certifier:
                 return found if found is not _CONFLICT else None
         return None
 
-    def _tree(self, inst: Instance, point: dict[str, np.ndarray], routes: dict[str, bool]) -> Any:
+    def earlier_defined(self, inst: Instance, point: dict[str, np.ndarray], nowhere: str) -> Witness | None:
+        """A ``domain`` witness where the later step is defined at no point of this instance (``nowhere``: it
+        takes the inverse of a matrix whose determinant is identically 0 there, say): the earlier step is
+        certified a finite real number here.  None at a kink or pole of the earlier step, or outside its domain."""
+        for bits in PRECISIONS:
+            with balls.precision(bits):
+                try:
+                    a = _finite(BallEvaluator(BallBackend(), self.program, self._env(inst, point), inst).value(self.a))
+                except Kink as e:
+                    if e.exact:
+                        return None
+                    continue
+                except (Undefined, *_ROUTE_ERRORS):
+                    return None
+                return Witness(point, (0, 0), a[0, 0].a, None, bits, "ball arithmetic", undefined=nowhere)
+        return None
+
+    def _env(self, inst: Instance, point: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         env = {}
         for name, arr in point.items():
             env[name] = np.frompyfunc(balls.lift, 1, 1)(arr)
@@ -253,6 +269,10 @@ class Certifier:
                 from ..building.arrays import onehot_rows
                 env[name] = onehot_rows(BallBackend(), shape_of(self.program.symbols[name], inst.sizes),
                                         inst.indices[name])
+        return env
+
+    def _tree(self, inst: Instance, point: dict[str, np.ndarray], routes: dict[str, bool]) -> Any:
+        env = self._env(inst, point)
         try:
             try:
                 a = _finite(BallEvaluator(BallBackend(), self.program, env, inst).value(self.a))
@@ -340,52 +360,6 @@ def _finite(arr: np.ndarray) -> np.ndarray:
             raise Kink("a value that is not finite")
         out[idx] = v
     return out
-
-
-# ---------------------------------------------------------------- where to look
-def spread_value(rng: random.Random, positive: bool, k: int) -> Fraction:
-    """A random rational, of a magnitude chosen by ``k``: near 0, in [-2, 2], up to 3, up to 20."""
-    while True:
-        kind = k % 4
-        if kind == 0:
-            v = Fraction(rng.randint(-128, 128), 64)
-        elif kind == 1:
-            v = Fraction(rng.randint(-320, 320), 16)
-        elif kind == 2:
-            v = Fraction(rng.randint(-99, 99), 10 ** rng.randint(2, 3))
-        else:
-            v = Fraction(rng.randint(-24, 24), 8)
-        if positive:
-            v = abs(v)
-        if v != 0:
-            return v
-
-
-def random_points(program: Program, used: set[str], inst: Instance, seed: int, count: int
-                  ) -> list[dict[str, np.ndarray]]:
-    """Seeded (so a refutation is reproducible) rational points at this instance, of spread magnitudes."""
-    rng = random.Random(f"witness:{seed}:{sorted(inst.sizes.items())}:{sorted(inst.indices.items())}")
-    names = [n for n in sorted(used) if program.symbols[n].kind in ("scalar", "positive", "vector", "matrix")]
-    out = []
-    for k in range(count):
-        point = {}
-        for j, name in enumerate(names):
-            decl = program.symbols[name]
-            shape = shape_of(decl, inst.sizes)
-            arr = np.empty(shape, dtype=object)
-            for n, idx in enumerate(np.ndindex(shape)):
-                # one magnitude class per point for every entry, with the near-0 class mixed into the others
-                arr[idx] = spread_value(rng, decl.kind == "positive", k if (n + j) % 3 else k + 2 * (k % 2))
-            point[name] = arr
-        out.append(point)
-    return out
-
-
-def exact_point(point: Any) -> dict[str, np.ndarray]:
-    """The numeric check's point as exact rationals (a float is the binary rational it stores)."""
-    if point.exact is not None:
-        return dict(point.exact)
-    return {name: np.frompyfunc(lambda x: Fraction(float(x)), 1, 1)(arr) for name, arr in point.values.items()}
 
 
 def gap_text(w: Witness) -> str:
