@@ -314,3 +314,27 @@ def test_a_later_step_defined_wherever_the_earlier_one_is_is_still_proved(a: str
 def test_a_square_or_abs_that_is_zero_on_an_open_set_is_not_taken_as_positive(later: str) -> None:
     r = check('x = "scalar"\nn = "dim"\nv = "vector(n)"', "0", later)
     assert r.verdict.value != "proved", r.message
+
+
+@pytest.mark.parametrize("lhs,rhs,sizes", [
+    ("sum(exp(v)) * (1 + (n-2)*(n-3)/10**8)", "sum(exp(v))", {"n": 4}),
+    ("sum(v) + (n-2)*(n-3)*exp(-500)*v[0]", "sum(v)", {"n": 4}),
+    ("exp(v[i]) * (1 + i*(i-1)*(i-2)/10**8)", "exp(v[i])", {"n": 4}),
+])
+def test_a_claim_false_from_n_4_on_is_refuted_at_a_larger_size(lhs: str, rhs: str, sizes: dict) -> None:
+    """The exact test saw these differences nonzero at n = 4 and 5 and nothing looked for a witness there:
+    the numeric check's tolerance let the sizes through, and the claims were `proved` at n = 2, 3."""
+    r = check('n = "dim"\nv = "vector(n)"\ni = "index(n)"', lhs, rhs)
+    assert r.verdict.value == "refuted", (r.verdict, r.proved_sizes, r.numeric_sizes)
+    assert r.counterexample.sizes == sizes
+
+
+@pytest.mark.parametrize("later", ["sqrt(v)**2", "exp(log(v))"])
+def test_a_domain_counterexample_names_an_entry_where_the_later_step_is_undefined(later: str) -> None:
+    """The entry was always [0, 0], where sqrt(1)**2 = 1 is defined and equal to the step before."""
+    r = check('n = "dim"\nv = "vector(n)"', "v", later)
+    assert r.verdict.value == "refuted" and r.diagnosis == "domain"
+    cex = r.counterexample
+    i = cex.entry[0]
+    assert Fraction(str(cex.point["v"][i])) < 0, (cex.point, cex.entry)
+    assert cex.lhs == float(Fraction(str(cex.point["v"][i]))) and cex.rhs is None

@@ -41,6 +41,7 @@ LARGER_SECONDS = 1.0     # the least CPU time the check at larger sizes may take
 MAX_CANDIDATES = 4       # numeric disagreements offered to the certifier per pair (each may cost 4 precisions)
 RANDOM_PER_INSTANCE = 1  # every instance gets random points beyond the fixed simple ones
 SEARCH_POINTS = 6        # random points per instance in the witness search for an undecided pair
+LARGER_WITNESS_SECONDS = 2.0   # the witness search for a pair the exact test does not settle at a larger size
 
 
 class ClaimError(Exception):
@@ -233,8 +234,15 @@ class _Context(ProofStage):
                     self.prove(inst, todo, start, exact_only=True, count=len(insts))
                 for p in todo:
                     if p.undecided:
-                        p.undecided = None   # the proof at the instantiated sizes stands; these sizes are numeric only
-                        failed.append(p)
+                        # not shown zero here: a certified witness refutes the claim at this size (a gap of
+                        # (n-2)(n-3)/10**8 is far below the numeric check's tolerance); failing that, the proof
+                        # at the instantiated sizes stands and these sizes are numeric only
+                        self.search(inst, [p], LARGER_WITNESS_SECONDS)
+                        p.undecided = None
+                        if not p.refuted:
+                            failed.append(p)
+                if any(p.refuted for p in todo):
+                    break
                 spot = [p for p in failed + unproved if not (p.refuted or p.shape)]
                 if spot:     # a step that does not fit these sizes was already an error of the proof's build
                     self.numeric(inst, spot, numeric.SIMPLE_PATTERNS + 2, together=False)

@@ -235,7 +235,7 @@ class Certifier:
                 except _Outside:
                     return None
                 except _Domain as d:
-                    return self._domain(d, values, point, bits, routes)
+                    return self._domain(d, point, bits, routes, inst)
             if not values or (self.calculus and len(values) < 2):
                 return None
             found = self._differs(values, point, bits)
@@ -323,17 +323,31 @@ class Certifier:
                 return Witness(point, (int(idx[0]), int(idx[1])), a0[idx].a, b0[idx].a, bits, how)
         return None
 
-    def _domain(self, d: "_Domain", values: dict[str, Any], point: dict[str, np.ndarray], bits: int,
-                routes: dict[str, bool]) -> Witness | None:
+    def _domain(self, d: "_Domain", point: dict[str, np.ndarray], bits: int, routes: dict[str, bool],
+                inst: Instance) -> Witness | None:
         """The later step is undefined here; a witness when the earlier step is a finite number in every
-        computation that could evaluate it."""
+        computation that could evaluate it.  Its entry is one where the later step's floating-point value is
+        not finite (the balls say only that some entry is undefined)."""
         if not routes["tree"] and self.calculus:
             return None
         a = d.earlier
         if isinstance(a, np.ndarray) and a.size:
-            idx = (0, 0)
+            idx = _undefined_entry(self.program, self.b, inst, point, a.shape) or (0, 0)
             return Witness(point, idx, a[idx].a, None, bits, "ball arithmetic", undefined=d.what)
         return None
+
+
+def _undefined_entry(program: Program, node: Node, inst: Instance, point: dict[str, np.ndarray],
+                     shape: tuple[int, ...]) -> tuple[int, int] | None:
+    """The first entry of the step, evaluated in floating point at the point, that is not a finite number."""
+    from ..spotcheck.numeric import Point, evaluate
+    try:
+        v = evaluate(program, node, inst, Point({n: np.asarray(x, dtype=float) for n, x in point.items()}, point))
+    except Exception:       # noqa: BLE001 - only which entry to show depends on it
+        return None
+    if v.shape != shape:
+        return None
+    return next(((int(i[0]), int(i[1])) for i in np.ndindex(v.shape) if not np.isfinite(v[i])), None)
 
 
 class _Outside(Exception):
