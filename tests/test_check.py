@@ -398,3 +398,14 @@ def test_larger_sizes_not_reached_are_named_not_hidden(monkeypatch: pytest.Monke
                       "t.toml")
     assert r.verdict.value == "proved" and [dict(s) for s in r.proved_sizes] == [{"n": 2}, {"n": 3}]
     assert r.message == "the larger sizes n=4; n=5 were not reached within the claim's time budget"
+
+
+@pytest.mark.parametrize("var,loss", [("s", "sum(s**2)"), ("W", "sum(W @ x)")])
+def test_a_derivative_by_an_invalid_define_or_symbol_says_what_is_wrong_with_it(var: str, loss: str) -> None:
+    """It said "x must be a declared scalar, vector or matrix symbol or a define", though s is a define."""
+    text = ('[symbols]\nn = "dim"\nx = "vector(n)"\nW = "matrix(4*n, n)"\n[define]\ns = "x * undefined_name"\n'
+            f'[[claim]]\nname = "c"\nlhs = "grad({loss}, {var})"\nrhs = "2 * {var}"\n')
+    (r,) = check_text(text, "bad.toml")
+    assert r.verdict.value == "error"
+    assert f"uses {var!r}, which is invalid" in r.message, r.message
+    assert "must be a declared" not in r.message

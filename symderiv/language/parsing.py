@@ -352,7 +352,8 @@ class _Converter:
         if isinstance(v, ast.Subscript):
             items = self.index_items(v.slice)
             v = v.value
-        is_define = isinstance(v, ast.Name) and v.id in self.ns.defines
+        # a define that is itself invalid passes here: its own error is reported where the step is checked
+        is_define = isinstance(v, ast.Name) and (v.id in self.ns.defines or self.ns.kinds.get(v.id) == "invalid")
         if not isinstance(v, ast.Name) or not (is_define or self.ns.kinds.get(v.id) in ARRAY_KINDS - {"onehot_rows"}):
             raise self.fail(f"{fn}(f, x): x must be a declared scalar, vector or matrix symbol or a define, "
                             "or a column, row or entry of one (e.g. U[:, o])")
