@@ -338,3 +338,14 @@ def test_a_domain_counterexample_names_an_entry_where_the_later_step_is_undefine
     i = cex.entry[0]
     assert Fraction(str(cex.point["v"][i])) < 0, (cex.point, cex.entry)
     assert cex.lhs == float(Fraction(str(cex.point["v"][i]))) and cex.rhs is None
+
+
+@pytest.mark.parametrize("a,b", [
+    ("-log(1 + exp(x))", "log(1 - sigma(x))"),
+    ("log(sigma(-x))", "log(1 - sigma(x))"),
+])
+def test_one_minus_sigma_is_positive_by_its_form(a: str, b: str) -> None:
+    """The log-loss rewrite of log(1 - p) was `numeric`: "it takes the log of (1 - sigma(x)), which may be
+    undefined where step 0 is defined", though 1 - sigma(x) > 0 for every x."""
+    r = check(X, a, b)
+    assert r.verdict.value == "proved", r.message

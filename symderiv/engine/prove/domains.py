@@ -9,7 +9,8 @@ for any sample point).  The open-set restrictions are the argument of ``log``, `
 A restriction of the later step is *implied* when the step before has a restriction on the very
 same argument (written the same way once defines are written out), or when the argument is
 positive by its form (declared positive symbols, sizes, ``exp``, ``sigma``, ``softmax``,
-``softplus``, positive constants, and sums, products, quotients and powers of those; an even power,
+``softplus``, positive constants, and sums, products, quotients and powers of those; 1 or more minus
+``sigma``, an entry of ``softmax`` or ``tanh`` squared, each below 1; an even power,
 ``u * u``, ``u.T @ u``, ``abs`` or ``norm`` of an expression without piecewise functions or roots,
 which is 0 on a set of measure zero only; ``relu`` and ``sqrt`` are nonnegative, which a square root
 and a positive power accept, and a nonnegative plus a positive is positive).  ``unimplied`` lists the
@@ -156,6 +157,8 @@ def _positive(program: Program, n: Any) -> bool:
         if n.op == "+":
             return (_positive(program, n.a) and _nonnegative(program, n.b)) or \
                 (_nonnegative(program, n.a) and _positive(program, n.b))
+        if n.op == "-":                 # 1 - sigma(x), 1 - softmax(v)[i], 1 - tanh(x)**2: each below 1
+            return isinstance(n.a, Num) and n.a.value >= 1 and _below_one(n.b)
         if _square(n):
             return _smooth(program, n.a)
         if n.op in ("*", "/", "@"):
@@ -163,6 +166,17 @@ def _positive(program: Program, n: Any) -> bool:
         if n.op == "**":
             return _positive(program, n.a)
     return False
+
+
+def _below_one(n: Any) -> bool:
+    """Below 1 wherever it is defined: sigma, an entry of softmax, tanh squared."""
+    if isinstance(n, Index) and _fn(n.x) == "softmax":
+        return True
+    if isinstance(n, Bin) and n.op == "**" and _square(n) and _fn(n.a) == "tanh":
+        return True
+    if isinstance(n, Bin) and n.op == "*" and _square(n) and _fn(n.a) == "tanh":
+        return True
+    return _fn(n) == "sigma"
 
 
 def _square(n: Bin) -> bool:
