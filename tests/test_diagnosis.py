@@ -200,3 +200,15 @@ def test_the_simplest_candidate_points_come_in_the_order_of_sorting_every_combin
         every = sorted(itertools.product(*options),
                        key=lambda c: (sum(r for r, _ in c), max((r for r, _ in c), default=0)))
         assert simplest(options, count) == every[:count]
+
+
+def test_a_forgotten_one_over_sqrt_d_in_attention_is_a_factor() -> None:
+    """sqrt(d) also inside the softmax: the ratio of the two gradients is sqrt(2) to SymPy only after the
+    exponentials cancel, which nothing did, so the canonical attention slip had no diagnosis."""
+    text = ('[symbols]\nd = "dim"\nn = "dim"\nq = "vector(d)"\nK = "matrix(n, d)"\n'
+            '[define]\ns = "K @ q / sqrt(d)"\nL = "logsumexp(s)"\n'
+            '[[claim]]\nname = "forgot 1/sqrt(d)"\nexpect = false\nlhs = "grad(L, q)"\nrhs = "K.T @ softmax(s)"\n')
+    (r,) = check_text(text, "attention.toml")
+    assert r.verdict.value == "refuted"
+    assert r.diagnosis == "factor"
+    assert r.step_results[0].diagnosis_detail == "it is sqrt(d) times the step before"

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import cmath
 import itertools
+import math
+import random
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -40,8 +43,26 @@ def ratio(prover: Prover, a: np.ndarray, b: np.ndarray) -> Any:
                 # an irrational ratio (a forgotten 1/sqrt(d)): the exact stage sees sqrt(2) as a free piece,
                 # so b / a is 2/s to it; cancel treats sqrt(2) as a number.  _fits proves what it finds.
                 r = sp.cancel(r)
+            if not r.is_number:
+                # sqrt(2) also inside exp (attention's softmax of K q / sqrt(d)): a float that is the same at a few
+                # random points is a candidate's value only; _fits proves the factor exactly or drops it
+                return _constant_in_floats(r)
         return r if r is not None and r.is_number and r != 0 else None
     return None
+
+
+def _constant_in_floats(r: Any) -> float | None:
+    """The value of r when it is the same real number, to 1e-12, at three random points; else None."""
+    syms = sorted(r.free_symbols, key=str)
+    rng = random.Random(0)
+    try:
+        f = sp.lambdify(syms, r, "math")
+        values = [f(*[rng.uniform(-1.0, 1.0) for _ in syms]) for _ in range(3)]
+    except (ArithmeticError, TypeError, ValueError, NameError, SyntaxError, RecursionError):
+        return None
+    if not all(isinstance(v, float) and math.isfinite(v) and v != 0 for v in values):
+        return None
+    return values[0] if all(abs(v - values[0]) <= 1e-12 * abs(values[0]) for v in values) else None
 
 
 def symbolic_factor(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]]) -> str | None:
@@ -83,12 +104,18 @@ def _fits(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]], 
     values = [shape.xreplace({s: sp.Integer(inst.sizes[d]) for d, s in symbols.items()}) for inst, _, _ in pairs]
     if not _roughly_constant(ratios, values):
         return None
-    k = _exact(ratios[0] / values[0])
-    if not k.is_Rational or k == 0:
-        return None
-    for r, v in zip(ratios, values):
-        if _exact(r - k * v) != 0:
+    if any(isinstance(r, float) for r in ratios):       # a ratio known in floats only: k is a small rational
+        q = float(ratios[0]) / float(values[0])
+        k = sp.Rational(Fraction(q).limit_denominator(64))
+        if k == 0 or abs(float(k) - q) > ROUGHLY * abs(q):
             return None
+    else:
+        k = _exact(ratios[0] / values[0])
+        if not k.is_Rational or k == 0:
+            return None
+        for r, v in zip(ratios, values):
+            if _exact(r - k * v) != 0:
+                return None
     for (inst, a, b), v in zip(pairs, values):
         g = k * v
         for idx in np.ndindex(a.shape):
