@@ -349,3 +349,11 @@ def test_one_minus_sigma_is_positive_by_its_form(a: str, b: str) -> None:
     undefined where step 0 is defined", though 1 - sigma(x) > 0 for every x."""
     r = check(X, a, b)
     assert r.verdict.value == "proved", r.message
+
+
+def test_a_timeout_without_a_point_in_the_domain_says_the_time_limit_was_not_the_cause() -> None:
+    """heaviside(v - max(v)) is undefined at the largest entry of v, so at every point: the claim ended
+    TIMEOUT in half a second, and a user would raise --timeout."""
+    r = check('n = "dim"\nv = "vector(n)"', "grad(max(v), v)", "heaviside(v - max(v) + 0)")
+    assert r.verdict.value == "timeout"
+    assert "not the time limit" in r.message and "heaviside and sign are undefined at 0" in r.message

@@ -16,6 +16,10 @@ from .spotcheck.numeric import Point
 from .prove.sizes import scope
 
 
+NO_POINT = (" (so not the time limit: is a step defined nowhere, or on a small region only? heaviside and "
+            "sign are undefined at 0, log at 0 and below)")
+
+
 @dataclass
 class Pair:
     """What is known so far about step k against step k-1."""
@@ -90,12 +94,12 @@ def result_of(base: ClaimResult, pairs: list[Pair], start: float, provisional: b
         if p.refuted is not None:
             verdict, msg = Verdict.REFUTED, p.hint
         elif not p.open_points and not p.symbolic_done:
-            verdict, msg = Verdict.TIMEOUT, "no numeric sample point was in the domain of both steps"
+            verdict, msg = Verdict.TIMEOUT, "no numeric sample point was in the domain of both steps" + NO_POINT
         elif p.undecided or not p.symbolic_done:
             verdict = Verdict.NUMERIC if p.open_points else Verdict.TIMEOUT
             msg = p.undecided or "the symbolic proof did not finish in the time allowed"
             if not p.open_points:
-                msg += "; no numeric sample point was in the domain of both steps"
+                msg += "; no numeric sample point was in the domain of both steps" + NO_POINT
         else:
             verdict, msg = Verdict.PROVED, None if p.open_points else "proved symbolically; no numeric point was in the domain"
         method = "simplify" if "simplify" in p.methods else ("exact evaluation" if "exact evaluation" in p.methods
