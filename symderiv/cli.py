@@ -167,7 +167,11 @@ def _check(args: argparse.Namespace) -> int:
     try:
         docs, tasks = plan(paths, settings)
     except UsageError as e:
-        print(f"symderiv: error: {e}", file=sys.stderr)
+        where = (f"[tool.symderiv] paths in {config.path}" if "paths" in config.values and config.path is not None
+                 else "the default, derivations/, as no pyproject.toml here or above sets [tool.symderiv] paths")
+        hint = "" if args.paths else f" (no path was given, so the paths are {where}; give a file or folder, " \
+                                     "e.g. `symderiv check .`)"
+        print(f"symderiv: error: {e}{hint}", file=sys.stderr)
         return EXIT_USAGE
     if args.output is not None and any(_same_file(args.output, Path(d.path)) for d in docs):
         print(f"symderiv: error: -o {args.output} is a derivation file being checked; the report would "

@@ -81,6 +81,15 @@ def test_exit_2_for_a_path_that_does_not_exist(here: Path, capsys: pytest.Captur
     assert code == 2 and "path does not exist: nowhere.toml" in err and out == ""
 
 
+def test_no_path_and_no_default_folder_says_where_the_default_came_from(here: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """In a folder of one's own .toml files, `symderiv check` said only "path does not exist: .../derivations"."""
+    write(here / "good.toml", GOOD)
+    code, out, err = check(capsys)
+    assert code == 2 and "derivations" in err
+    assert "no path was given" in err and "symderiv check ." in err
+
+
 def test_exit_2_for_an_unknown_option(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as e:
         main(["check", "--frobnicate"])
