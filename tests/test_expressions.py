@@ -390,3 +390,17 @@ def test_a_term_in_parentheses_is_one_term(a: str, b: str, kind: str, words: str
     the terms were read through the parentheses (z, -1), and none alone was the slip."""
     (r,) = check_text('[symbols]\nx = "scalar"\nz = "scalar"\n' + claims({"c": (a, b)}), "t.toml")
     assert r.diagnosis == kind and words in r.step_results[0].diagnosis_detail
+
+
+def test_a_shape_error_of_a_product_says_which_transpose_would_match() -> None:
+    text = ('[symbols]\nd = "dim"\nm = "dim"\nX = "matrix(m, d)"\np = "vector(m)"\n[check]\nsizes = { d = [2], m = [3] }\n'
+            '[[claim]]\nname = "c"\nexpect = false\nlhs = "X.T @ diag(p) @ X"\nrhs = "X @ diag(p) @ X.T"\n')
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "error"
+    assert "the left operand transposed would match" in r.message
+
+
+def test_an_index_comparison_points_to_the_kronecker_delta() -> None:
+    text = '[symbols]\nd = "dim"\ni = "index(d)"\nk = "index(d)"\n[[claim]]\nname = "c"\nlhs = "(i == k) * 1"\nrhs = "1"\n'
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "error" and "eye(n)[i, k]" in r.message

@@ -206,7 +206,10 @@ class _Converter:
             return Index(self.convert(n.value, d), self.index_items(n.slice))
         if isinstance(n, ast.Call):
             return self.call(n, d)
-        raise self.fail(f"{_describe(n)} is not allowed in an expression")
+        hint = ""
+        if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], ast.Eq):
+            hint = "; for a Kronecker delta of two indices write eye(n)[i, k] (or onehot(i, n)[k])"
+        raise self.fail(f"{_describe(n)} is not allowed in an expression{hint}")
 
     def number(self, n: ast.Constant) -> Fraction:
         v = n.value

@@ -156,7 +156,7 @@ class Evaluator:
         if op == "@":
             if a.shape[1] != b.shape[0]:
                 raise ShapeError(f"operator @: shapes {a.shape} and {b.shape} do not match "
-                                 f"({a.shape[1]} columns against {b.shape[0]} rows)")
+                                 f"({a.shape[1]} columns against {b.shape[0]} rows){_matching(a.shape, b.shape)}")
             _check_entries("operator @", (a.shape[0], b.shape[1]))
             return self.B.matmul(a, b)
         if a.shape != b.shape:
@@ -265,3 +265,15 @@ class Evaluator:
         for j, c in enumerate(cols):
             out[:, j] = c
         return out
+
+
+def _matching(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """What would make ``a @ b`` fit, when one transpose or swapping the operands would (a misplaced transpose
+    is the commonest slip behind a shape error)."""
+    if a[0] == b[0]:
+        return "; the left operand transposed would match"
+    if a[1] == b[1]:
+        return "; the right operand transposed would match"
+    if b[1] == a[0]:
+        return "; the operands the other way round would match"
+    return ""
