@@ -404,3 +404,15 @@ def test_an_index_comparison_points_to_the_kronecker_delta() -> None:
     text = '[symbols]\nd = "dim"\ni = "index(d)"\nk = "index(d)"\n[[claim]]\nname = "c"\nlhs = "(i == k) * 1"\nrhs = "1"\n'
     (r,) = check_text(text, "t.toml")
     assert r.verdict.value == "error" and "eye(n)[i, k]" in r.message
+
+
+def test_a_number_written_against_a_name_asks_for_the_operator() -> None:
+    text = '[symbols]\nx = "scalar"\n[[claim]]\nname = "c"\nlhs = "2x + 1"\nrhs = "x"\n'
+    (r,) = check_text(text, "t.toml")
+    assert r.verdict.value == "error" and "write 2 * x, not 2x" in r.message
+
+
+def test_a_shape_error_counts_one_column_in_the_singular() -> None:
+    text = '[symbols]\nn = "dim"\nv = "vector(n)"\n[[claim]]\nname = "c"\nlhs = "v @ v"\nrhs = "1"\n'
+    (r,) = check_text(text, "t.toml")
+    assert "(1 column against 2 rows)" in r.message and "left operand transposed would match" in r.message

@@ -9,6 +9,7 @@ hang.
 from __future__ import annotations
 
 import ast
+import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
@@ -143,7 +144,11 @@ def parse(text: str, ns: Namespace) -> Node:
         if "Exceeds the limit" in e.msg and "digits" in e.msg:       # Python's own words, with its own advice
             raise ParseError("an integer with more than 4300 digits; write it as a power (10**400)") from None
         shown = text.strip() if len(text.strip()) <= 80 else text.strip()[:79] + "…"   # the step is quoted already
-        raise ParseError(f"syntax error in {shown!r}: {e.msg}" + (f" (column {e.offset})" if e.offset else "")) from None
+        hint = ""
+        if (m := re.search(r"(?<![\w.])(\d+(?:\.\d+)?)([A-Za-z_]\w*)", text)) and not re.fullmatch(r"e\d*|j", m[2]):
+            hint = f"; a product needs its operator: write {m[1]} * {m[2]}, not {m[0]}"
+        raise ParseError(f"syntax error in {shown!r}: {e.msg}" + (f" (column {e.offset})" if e.offset else "")
+                         + hint) from None
     except (RecursionError, MemoryError, ValueError):
         raise ParseError("expression is nested too deeply to read (a sum or product of thousands of terms "
                          "nests as deeply as thousands of parentheses)") from None

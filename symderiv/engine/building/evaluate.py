@@ -156,7 +156,7 @@ class Evaluator:
         if op == "@":
             if a.shape[1] != b.shape[0]:
                 raise ShapeError(f"operator @: shapes {a.shape} and {b.shape} do not match "
-                                 f"({a.shape[1]} columns against {b.shape[0]} rows){_matching(a.shape, b.shape)}")
+                                 f"({_count(a.shape[1], 'column')} against {_count(b.shape[0], 'row')}){_matching(a.shape, b.shape)}")
             _check_entries("operator @", (a.shape[0], b.shape[1]))
             return self.B.matmul(a, b)
         if a.shape != b.shape:
@@ -277,3 +277,7 @@ def _matching(a: tuple[int, ...], b: tuple[int, ...]) -> str:
     if b[1] == a[0]:
         return "; the operands the other way round would match"
     return ""
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
