@@ -165,3 +165,14 @@ def test_explain_does_not_simplify_entries_too_long_to_show(monkeypatch: pytest.
     from symderiv.engine.prove.proving import OutOfTime, budget
     explaining._show_array(np.array([[long_entry, x + x]], dtype=object), 1.0, budget, OutOfTime)
     assert calls == [2 * x]
+
+
+def test_every_line_of_a_files_errors_is_indented_under_it(tmp_path, capsys) -> None:
+    """The second error of a non-derivation .toml began at the margin, among the file headings."""
+    from symderiv.cli import main
+
+    (tmp_path / "config.toml").write_text("[tool.x]\na = 1\n")
+    main(["check", "--no-cache", str(tmp_path / "config.toml")])
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if "config.toml:1:" in line]
+    assert len(lines) == 2 and all(line.startswith("    ") for line in lines), lines

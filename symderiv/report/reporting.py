@@ -166,7 +166,7 @@ def _claim_lines(f: FileResult, shown: list[ClaimResult], verbose: bool) -> list
             line.append(f"  {scope}", style="dim")
         lines.append(line)
         if r.message:     # a proved claim's message is about its scope (larger sizes not reached): always shown
-            lines.append(Text(f"    {r.message}", style="red" if not r.ok else "dim"))
+            lines.append(Text(_indented(r.message, "    "), style="red" if not r.ok else "dim"))
         if len(r.steps) >= 2 and (r.verdict is Verdict.REFUTED or verbose):
             lines.extend(_chain(r, verbose))
         if r.note and (verbose or not r.ok):
@@ -245,7 +245,7 @@ def print_story(story: Any, out: Console) -> None:
     if r.note:
         out.print(Text(f"  note: {r.note}", style="dim"))
     if r.message:
-        out.print(Text(f"  {r.message}", style="red" if not r.ok else "dim"))
+        out.print(Text(_indented(r.message, "  "), style="red" if not r.ok else "dim"))
     out.print(Text(f"  checked with {story.settings_note}", style="dim"))
     out.print(Text(f"  expanded forms are shown at the smallest instance: {story.smallest}", style="dim"))
     by_index = {s.index: s for s in r.step_results}
@@ -304,3 +304,8 @@ def _pair_story(s: StepResult) -> list[str]:
     if s.message:
         out.append(s.message)
     return out
+
+
+def _indented(text: str, margin: str) -> str:
+    """Every line of a message under its claim (a file's errors are one message, a line each)."""
+    return "\n".join(margin + line for line in text.splitlines())
