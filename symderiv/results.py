@@ -105,6 +105,9 @@ class ClaimResult:
     proved_sizes: tuple[dict[str, int], ...] = ()    # the size assignments the proof covers
     numeric_sizes: tuple[dict[str, int], ...] = ()   # size assignments the proof does not cover
     sampled_sizes: tuple[dict[str, int], ...] = ()   # of those, the ones proved at randomly drawn index values
+    # per step: which `*` of its drawn text (reading, else step) multiply two arrays (language.products;
+    # None, or no entry: not known)
+    elementwise: tuple[tuple[int, ...] | None, ...] = ()
 
     def finish(self, *, strict: bool, seconds: float | None = None) -> "ClaimResult":
         """Set ``ok`` (and the time taken) from the verdict, ``expect`` and ``--strict``."""

@@ -206,6 +206,8 @@ def _sample_results() -> list[ClaimResult]:
         ClaimResult("d.toml", 3, "c", Verdict.REFUTED, False, True, 1, "sign", cx, "msg", 1.25,
                     ("a", "b"), (step,), "note", "\\tex"),
         ClaimResult("d.toml", 9, "t", Verdict.PROVED, tex=("a", "b"), steps=("x",)),
+        ClaimResult("d.toml", 12, "e", Verdict.PROVED, steps=("x * y", "$x y$", "x"), readings=(None, "x * y", None),
+                    elementwise=((0,), (0,), None)),
     ]
 
 

@@ -74,12 +74,74 @@ def test_later_wrong_steps_are_listed_after_the_first(report: str) -> None:
 
 
 def test_steps_are_drawn_as_math() -> None:
-    assert math_lines("(1 / s) * ds * v_c") == ["ds", "──⋅v_c", "s"]
+    assert math_lines("(1 / s) * ds * v_c", elementwise=()) == ["ds", "──⋅v_c", "s"]    # s, ds scalars
     drawn = math_lines("-v_c @ (y_hat - y).T")
     assert drawn is not None and drawn[0].strip() == "T" and drawn[1].startswith("-v_c⋅(")
     assert math_lines("x +") is None                  # not an expression: shown as written
     assert math_lines("__import__('os').system('true')") is None
     assert math_lines("lambda: 1") is None
+
+
+PRODUCTS = """
+[symbols]
+n = "dim"
+A = "matrix(n, n)"
+x = "vector(n)"
+y = "vector(n)"
+s = "scalar"
+
+[[claim]]
+name = "grouping"
+expect = false
+steps = ["(A.T @ x) * (1 - y) + x", "A.T @ (x * (1 - y)) + x"]
+
+[[claim]]
+name = "A * x for A @ x"
+expect = false
+steps = ["grad(sum(A @ x), x)", "grad(sum(A * x), x)", "s * x * y + (x.T @ y) * x"]
+"""
+
+
+def _drawings(text: str) -> dict[str, list[str]]:
+    """Each step's text -> the lines drawn under it in the terminal report."""
+    drawn: dict[str, list[str]] = {}
+    step = None
+    for ln in text.splitlines():
+        if "step " in ln and ": " in ln and not ln.startswith(" " * 13):
+            step = ln.split(": ", 1)[1].split("   <-")[0].strip()
+            drawn[step] = []
+        elif step is not None and ln.startswith(" " * 13) and not ln.strip().startswith(("tex:", "read as:")):
+            drawn[step].append(ln.rstrip())
+        else:
+            step = None
+    return drawn
+
+
+def test_elementwise_and_matrix_products_are_drawn_apart() -> None:
+    # a new user's report: `*` and `@` were both drawn ⋅ and the grouping dropped, so these two steps
+    # (and `A * x` for `A @ x`) were drawn identically
+    results = check_text(PRODUCTS, "p.toml")
+    buf = io.StringIO()
+    render([FileResult("p.toml", "p", None, tuple(results))], console(buf))
+    drawn = _drawings(buf.getvalue())
+    first, second = drawn["(A.T @ x) * (1 - y) + x"], drawn["A.T @ (x * (1 - y)) + x"]
+    assert first and second and first != second
+    assert "∘(1 - y) + x" in first[-1] and "⋅x⎠" in first[-1]         # (Aᵀ⋅x)∘(1 - y) + x
+    assert second[-1].strip() == "A ⋅(x∘(1 - y)) + x"
+    assert "sum(A∘x)" in "".join(drawn["grad(sum(A * x), x)"])
+    assert "sum(A⋅x)" in "".join(drawn["grad(sum(A @ x), x)"])
+    # a product by a scalar (s, and the 1 x 1 x.T @ y) stays ⋅; the elementwise one is ∘
+    assert drawn["s * x * y + (x.T @ y) * x"][-1].strip() == "s⋅x∘y + x ⋅y⋅x"
+
+
+def test_a_drawing_keeps_the_parentheses_that_group_products() -> None:
+    assert math_lines("A @ (x * y)") == ["A⋅(x∘y)"]
+    assert math_lines("(A @ x) * y") == ["(A⋅x)∘y"]
+    assert math_lines("A @ x * y") == ["(A⋅x)∘y"]                       # Python reads it (A @ x) * y
+    assert math_lines("A @ (B @ x)") == math_lines("A @ B @ x") == ["A⋅B⋅x"]   # these associate
+    assert math_lines("2 * x * y") == ["2⋅x∘y"]                         # a number is a scalar
+    assert math_lines("x * -y") == ["x∘(-y)"] and math_lines("-x * y") == ["-x∘y"]
+    assert math_lines("s * x", elementwise=()) == ["s⋅x"]              # the checker knows s is a scalar
 
 
 def test_a_drawn_fraction_appears_in_the_chain(report: str) -> None:

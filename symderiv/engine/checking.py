@@ -29,7 +29,7 @@ from .prove.fastproof import GraphProver
 from .building.parametric import SizeBuild
 from .prove.proving import OutOfTime, Prover, budget
 from .prove.sizes import extension_assignments, larger_instances, listable_instances, note_checked
-from .texcheck import check_tex, readings
+from .texcheck import check_tex, drawn_products, readings
 from .prove.casework import piecewise_claim, region_samples, with_region
 from ..language.reading import ClaimSpec, Document
 from ..results import ClaimResult, Counterexample, Verdict
@@ -63,7 +63,8 @@ def check_claim(doc: Document, index: int, settings: Settings) -> Iterator[Claim
     start = time.monotonic()
     try:
         if spec.problem is None:
-            base = replace(base, readings=readings(_program(doc), spec))
+            read = readings(_program(doc), spec)
+            base = replace(base, readings=read, elementwise=drawn_products(_program(doc), spec, read))
         final = None
         for final in _check(doc, spec, settings, base, start):
             yield final

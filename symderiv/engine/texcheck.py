@@ -17,6 +17,7 @@ from fractions import Fraction
 from ..language.functions import ShapeError
 from ..language.latex import is_latex, split_sides
 from ..language.parsing import Bin, Calculus, Call, Index, Name, Neg, Node, Num, ParseError, Transpose
+from ..language.products import elementwise_products
 from ..language.showing import show
 from ..language.reading import ClaimSpec
 from ..results import ClaimResult, Verdict
@@ -39,6 +40,22 @@ def readings(program: Program, spec: ClaimSpec) -> tuple[str | None, ...]:
         except (ParseError, ProgramError):
             out.append(None)
     return tuple(out) if any(out) else ()
+
+
+def drawn_products(program: Program, spec: ClaimSpec, read: tuple[str | None, ...]
+                   ) -> tuple[tuple[int, ...] | None, ...]:
+    """For each step's drawn text (its reading, else the step), which ``*`` multiply two arrays, so
+    that the drawing can tell an elementwise product from a scalar one (``language.products``)."""
+    shapes = program.shape_scope()
+
+    def is_scalar(text: str) -> bool:
+        try:
+            return shapes.shape(program.parse_step(text)) == (1, 1)
+        except Exception:  # noqa: BLE001 - display only: never in the way of the check itself
+            return False       # not known: drawn as an elementwise product, which is what `*` says
+
+    return tuple(elementwise_products(read[k] if k < len(read) and read[k] else text, is_scalar)
+                 for k, text in enumerate(spec.steps))
 
 
 def tex_sides(program: Program, spec: ClaimSpec) -> tuple[list[TexSide], list[str]]:

@@ -119,7 +119,9 @@ def story(doc: Any, index: int, result: ClaimResult, settings: Any) -> ClaimStor
     tex = spec.tex if len(spec.tex) == len(spec.steps) else ()
     expanded, smallest = _expanded(doc, spec.steps, settings)
     read = result.readings
-    steps = tuple(StepStory(k, text, math_lines(read[k] if k < len(read) and read[k] else text),
+    marks = result.elementwise
+    steps = tuple(StepStory(k, text, math_lines(read[k] if k < len(read) and read[k] else text,
+                                                marks[k] if k < len(marks) else None),
                             tex[k] if tex else None, *expanded[k], reading=read[k] if k < len(read) else None)
                   for k, text in enumerate(spec.steps))
     sizes = ", ".join(f"{d} in {list(v)}" for d, v in sorted(settings.sizes.items()))

@@ -66,12 +66,12 @@ def counterexample_lines(c: Counterexample, k: int | None = None, indent: str = 
     return lines
 
 
-def _math(text: str) -> list[str] | None:
+def _math(text: str, elementwise: tuple[int, ...] | None) -> list[str] | None:
     try:
         from .mathtext import math_lines
     except ImportError:  # pragma: no cover - part of the package
         return None
-    return math_lines(text)
+    return math_lines(text, elementwise)
 
 
 def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
@@ -94,7 +94,7 @@ def _chain(r: ClaimResult, verbose: bool) -> list[Text]:
             line.append("   <- first wrong step", style="bold red")
         lines.append(line)
         reading = r.readings[k] if k < len(r.readings) else None
-        drawn = _math(reading or step)
+        drawn = _math(reading or step, r.elementwise[k] if k < len(r.elementwise) else None)
         if drawn and len(drawn) > 1:
             lines.extend(Text(f"             {d}", style="bold red" if wrong else "") for d in drawn)
         if reading and verbose:

@@ -87,6 +87,7 @@ def claim_to_json(r: ClaimResult) -> dict[str, Any]:
         "message": r.message, "seconds": r.seconds, "steps": list(r.steps),
         "step_results": [step_to_json(s) for s in r.step_results], "note": r.note, "tex": list(r.tex) if isinstance(r.tex, tuple) else r.tex,
         "readings": list(r.readings), "tex_notes": list(r.tex_notes),
+        "elementwise": [None if e is None else list(e) for e in r.elementwise],
         "proved_sizes": [dict(z) for z in r.proved_sizes], "numeric_sizes": [dict(z) for z in r.numeric_sizes],
         "sampled_sizes": [dict(z) for z in r.sampled_sizes],
     }
@@ -100,6 +101,8 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
                        float(d["seconds"]), tuple(d["steps"]), tuple(step_from_json(s) for s in d["step_results"]),
                        d["note"], tuple(d["tex"]) if isinstance(d["tex"], list) else d["tex"],
                        tuple(d.get("readings", ())), tuple(d.get("tex_notes", ())),
+                       elementwise=tuple(None if e is None else tuple(int(k) for k in e)
+                                         for e in d.get("elementwise", ())),
                        proved_sizes=tuple(dict(z) for z in d.get("proved_sizes", ())),
                        numeric_sizes=tuple(dict(z) for z in d.get("numeric_sizes", ())),
                        sampled_sizes=tuple(dict(z) for z in d.get("sampled_sizes", ())))
