@@ -12,17 +12,17 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .functions import FUNCTIONS
+from .latex_apply import FunctionReading
 from .latex_build import _Builder
-from .latex_macros import ELEMENTWISE, ELEMENTWISE_MACROS, GREEK, PRODUCT_MACROS, TRANSPOSE, MacroReading, _word
+from .latex_macros import ELEMENTWISE_MACROS, GREEK, PRODUCT_MACROS, TRANSPOSE, MacroReading, _word
 from .latex_tokens import LatexError, Tok, excerpt, tokens
-from .parsing import MAX_DEPTH, Bin, Calculus, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
-from .showing import show
+from .parsing import MAX_DEPTH, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
 
 if TYPE_CHECKING:
     from .latex_scope import Scope
 
 
-class _Reader(MacroReading, _Builder):
+class _Reader(MacroReading, FunctionReading, _Builder):
     def __init__(self, toks: list[Tok], text: str, scope: "Scope", depth: int = 0) -> None:
         self.toks, self.text, self.scope, self.k, self.depth = toks, text, scope, 0, depth
         self.bars = 0                       # inside |...|: a bar closes rather than opens
@@ -314,72 +314,6 @@ class _Reader(MacroReading, _Builder):
         if self.scope.declared(base) or base == "pi":
             return Name(base)
         raise self.fail(at, _unknown(base, base))
-
-    def apply(self, fn: str, at: Tok) -> Node:
-        """A function applied: ``\\log(x)``, ``\\log x``, ``\\tanh^2(x)``, ``\\sigma'(x)``."""
-        power: Node | None = None
-        prime = False
-        while self.is_op("^") or self.is_op("'"):
-            if self.advance().text == "'":
-                prime = True
-            else:
-                power = self.script(at)
-                if isinstance(power, Num) and power.value < 0 or isinstance(power, Bin) and power.op == "-" \
-                        and power.a == Num(Fraction(0)):
-                    raise self.fail(at, f"a negative power of a function name (\\{fn}^{{-1}}) is not read: it means "
-                                        f"the inverse function to some and 1/{fn} to others; write 1/\\{fn}(x), or "
-                                        "the inverse function by its name")
-        if self.is_op("_"):
-            raise self.fail(at, f"a subscript on {fn} (a base, \\log_2) is not read; write \\log(x) / \\log(2)")
-        if self.is_op("("):
-            opened = self.advance()
-            args = [self.expr()]
-            while self.is_op(","):
-                self.advance()
-                args.append(self.expr())
-            self.expect(")", opened)
-        elif self.peek().kind == "group":
-            g = self.advance()
-            args = [self.group_expr(g.args, g)]
-        elif self.starts_primary(self.peek()):
-            args = [self.postfix(self.primary())]
-        else:
-            raise self.fail(at, f"{fn} needs an argument")
-        if fn in ("max", "min") and len(args) == 2 and f"{fn}imum" in FUNCTIONS:
-            fn = f"{fn}imum"                  # \max(0, x) is the binary maximum, as on paper
-        node = self.call(fn, args, at)
-        if prime:
-            node = self.prime(fn, node, at)
-        return node if power is None else self.binop("**", node, power, at=at)
-
-    def call(self, fn: str, args: list[Node], at: Tok) -> Node:
-        f = FUNCTIONS[fn]
-        lo, hi = len(f.args) - f.optional, len(f.args)
-        variadic = getattr(f, "variadic", False)
-        if not lo <= len(args) <= (len(args) if variadic else hi):
-            raise self.fail(at, f"{fn} takes {lo if lo == hi else f'{lo} or {hi}'}{' or more' if variadic else ''} "
-                                f"argument(s), got {len(args)}")
-        out: list[object] = []
-        for kind, a in zip(list(f.args) + [f.args[-1]] * max(0, len(args) - hi), args):
-            if kind == "a":
-                out.append(a)
-            elif isinstance(a, Num) and a.value.denominator == 1 and a.value >= 0:
-                out.append(int(a.value))
-            elif isinstance(a, Name) and self.scope.ns.kinds.get(a.name) == ("dim" if kind == "d" else "index"):
-                out.append(a.name)
-            else:
-                raise self.fail(at, f"argument {show(a)} of {fn} must be a size, an index or an axis")
-        node = Call(fn, tuple(out))  # type: ignore[arg-type]
-        self.shape(node, at)
-        return node
-
-    def prime(self, fn: str, node: Call, at: Tok) -> Node:
-        if fn not in ELEMENTWISE or len(node.args) != 1:
-            raise self.fail(at, f"{fn}' is read only for an elementwise function")
-        var, items = self.variable(node.args[0], at)  # type: ignore[arg-type]
-        return Calculus("diff", node, var, items)
-
-    # ------------------------------------------------------------ building
 
 
 def _tok_name(t: Tok) -> str:
