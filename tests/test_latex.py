@@ -124,6 +124,9 @@ def reading(latex: str) -> str:
     (r"$\max(z)$", "max(z)"),
     (r"$\sin^2(x) + \cos^2(x)$", "sin(x) ** 2 + cos(x) ** 2"),
     (r"$\sin'(x)$", "diff(sin(x), x)"),
+    (r"$\sigma''(x)$", "diff(diff(sigma(x), x), x)"),                  # one derivative per prime
+    (r"$\sigma' '(x)$", "diff(diff(sigma(x), x), x)"),
+    (r"$\tanh'''(x)$", "diff(diff(diff(tanh(x), x), x), x)"),
 ])
 def test_each_construct_is_read_as_its_expression(latex: str, expected: str) -> None:
     assert reading(latex) == expected
@@ -165,6 +168,7 @@ def test_malformed_latex_is_a_latex_error_never_a_crash(latex: str) -> None:
     (r"$\tan^{-1}(x)$", r"\tan", "the inverse function to some and 1/tan to others"),
     (r"$\sigma^{-1}(x)$", r"\sigma", r"write 1/\sigma(x)"),
     (r"$\log_2 x$", r"\log", "a subscript on log"),                    # was "log needs an argument"
+    (r"$\sigma''''(x)$", r"\sigma", "at most 3 primes"),
 ])
 def test_what_cannot_be_read_is_shown(latex: str, shown: str, why: str) -> None:
     with pytest.raises(LatexError) as e:
@@ -217,3 +221,26 @@ def test_define_written_in_latex() -> None:
     (r,) = check_text(text, "t.toml", samples=4)
     assert r.verdict.value == "proved", r.message
     assert json.loads(json.dumps(r.to_json()))["verdict"] == "proved"
+
+
+def test_each_prime_is_one_more_derivative() -> None:
+    # \sigma''(x) was read as the first derivative, so `$\sigma''(x)$ = diff(sigma(x), x)` was proved
+    text = HEAD + """
+[[claim]]
+name = "the second derivative of sigma"
+lhs  = '''$\\sigma''(x)$'''
+rhs  = "sigma(x) * (1 - sigma(x)) * (1 - 2*sigma(x))"
+
+[[claim]]
+name = "not the first"
+lhs  = '''$\\sigma''(x)$'''
+rhs  = "diff(sigma(x), x)"
+
+[[claim]]
+name = "nor is the third"
+lhs  = "$\\\\sigma'''(x)$"
+rhs  = "diff(sigma(x), x)"
+"""
+    results = {r.claim: r.verdict.value for r in check_text(text, "t.toml", samples=4)}
+    assert results == {"the second derivative of sigma": "proved", "not the first": "refuted",
+                       "nor is the third": "refuted"}

@@ -243,3 +243,23 @@ def test_a_time_limit_during_the_tex_check_keeps_a_proved_claim_proved() -> None
     r = _stopped(Task(doc, 0, Settings()), proved, 21.0)
     assert r.verdict is Verdict.PROVED
     assert r.tex_notes == ("the tex was not checked within the time limit",)
+
+
+def test_a_double_prime_in_a_tex_is_the_second_derivative() -> None:
+    second = one(r'''
+[[claim]]
+name = "c"
+lhs  = "diff(diff(sigma(x), x), x)"
+rhs  = "sigma(x) * (1 - sigma(x)) * (1 - 2*sigma(x))"
+tex  = "\\sigma''(x) = \\sigma(x)(1 - \\sigma(x))(1 - 2\\sigma(x))"
+''')
+    assert second.verdict.value == "proved", second.message
+    first = one(r'''
+[[claim]]
+name = "c"
+lhs  = "diff(sigma(x), x)"
+rhs  = "sigma(x) * (1 - sigma(x))"
+tex  = "\\sigma''(x) = \\sigma(x)(1 - \\sigma(x))"
+''')
+    assert first.verdict.value == "error"
+    assert "the tex of step 0 says \\sigma''(x)" in first.message

@@ -13,6 +13,8 @@ from .latex_tokens import Tok
 from .parsing import Bin, Calculus, Call, Name, Node, Num
 from .showing import show
 
+MAX_PRIMES = 3          # up to \sigma'''(x); a fourth derivative is written with \frac{d}{dx}
+
 
 class FunctionReading:
     """Applying a function of the table, mixed into the LaTeX reader."""
@@ -21,10 +23,10 @@ class FunctionReading:
         """A function applied: ``\\log(x)``, ``\\log x``, ``\\tanh^2(x)``, ``\\sigma'(x)``."""
         r: Any = self          # the reader this is mixed into
         power: Node | None = None
-        prime = False
+        primes = 0                        # \sigma''(x) is the second derivative, \sigma' '(x) too
         while r.is_op("^") or r.is_op("'"):
             if r.advance().text == "'":
-                prime = True
+                primes += 1
             else:
                 power = r.script(at)
                 if isinstance(power, Num) and power.value < 0 or isinstance(power, Bin) and power.op == "-" \
@@ -51,8 +53,8 @@ class FunctionReading:
         if fn in ("max", "min") and len(args) == 2 and f"{fn}imum" in FUNCTIONS:
             fn = f"{fn}imum"                  # \max(0, x) is the binary maximum, as on paper
         node = r.call(fn, args, at)
-        if prime:
-            node = r.prime(fn, node, at)
+        if primes:
+            node = r.prime(fn, node, primes, at)
         return node if power is None else r.binop("**", node, power, at=at)
 
     def call(self, fn: str, args: list[Node], at: Tok) -> Node:
@@ -77,10 +79,16 @@ class FunctionReading:
         r.shape(node, at)
         return node
 
-    def prime(self, fn: str, node: Call, at: Tok) -> Node:
+    def prime(self, fn: str, node: Call, primes: int, at: Tok) -> Node:
+        """``\\sigma'(x)`` with ``primes`` primes: that many derivatives by the argument, nested."""
         r: Any = self          # the reader this is mixed into
         if fn not in ELEMENTWISE or len(node.args) != 1:
             raise r.fail(at, f"{fn}' is read only for an elementwise function")
+        if primes > MAX_PRIMES:
+            raise r.fail(at, f"at most {MAX_PRIMES} primes are read; write a higher derivative with \\frac{{d}}{{dx}}")
         var, items = r.variable(node.args[0], at)  # type: ignore[arg-type]
-        return Calculus("diff", node, var, items)
+        out: Node = node
+        for _ in range(primes):
+            out = Calculus("diff", out, var, items)
+        return out
 
