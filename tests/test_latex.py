@@ -114,6 +114,11 @@ def reading(latex: str) -> str:
     (r"$\|v_c\|$", "norm(v_c)"),
     (r"$\|v_c\|_2^2$", "norm(v_c) ** 2"),                               # the Euclidean norm of a vector
     (r"$\|U\|_F$", "norm(U)"),                                          # the Frobenius norm of a matrix
+    # a norm written with \| or \Vert after another factor was "\| is not a command symderiv reads here"
+    (r"$\frac{1}{2}\|v_c\|^2$", "(1/2) * norm(v_c) ** 2"),
+    (r"$2\|v_c\|^2$", "2 * norm(v_c) ** 2"),
+    (r"$x \Vert v_c \Vert$", "x * norm(v_c)"),
+    (r"$\|v_c\| \|u_o\|$", "norm(v_c) * norm(u_o)"),
     (r"$|x|$", "abs(x)"),
     (r"$\pi x$", "pi * x"),
     (r"$\frac12 x$", "(1/2) * x"),
@@ -244,3 +249,19 @@ rhs  = "diff(sigma(x), x)"
     results = {r.claim: r.verdict.value for r in check_text(text, "t.toml", samples=4)}
     assert results == {"the second derivative of sigma": "proved", "not the first": "refuted",
                        "nor is the third": "refuted"}
+
+
+def test_a_norm_with_double_bars_after_a_factor_is_checked() -> None:
+    text = HEAD + r"""
+[[claim]]
+name = "half the squared norm"
+lhs  = '$\frac{1}{2}\|v_c\|^2$'
+rhs  = "dot(v_c, v_c) / 2"
+
+[[claim]]
+name = "twice it, with Vert"
+lhs  = '$2 \Vert v_c \Vert^2$'
+rhs  = "2 * dot(v_c, v_c)"
+"""
+    results = {r.claim: r.verdict.value for r in check_text(text, "t.toml", samples=4)}
+    assert results == {"half the squared norm": "proved", "twice it, with Vert": "proved"}

@@ -83,7 +83,10 @@ class MacroReading:
         if name in NORMS:
             r.advance()
             close = NORMS[name]
+            inner = int(close == name)     # \| and \Vert close what they open
+            r.norms += inner
             node = r.expr()
+            r.norms -= inner
             end = r.peek()
             if not (end.kind == "macro" and end.text == close):
                 raise r.fail(end, f"expected \\{close} to close \\{name} at character {t.pos + 1}")

@@ -26,6 +26,7 @@ class _Reader(MacroReading, FunctionReading, _Builder):
     def __init__(self, toks: list[Tok], text: str, scope: "Scope", depth: int = 0) -> None:
         self.toks, self.text, self.scope, self.k, self.depth = toks, text, scope, 0, depth
         self.bars = 0                       # inside |...|: a bar closes rather than opens
+        self.norms = 0                      # inside \|...\| or \Vert...\Vert: \| and \Vert close
 
     # ------------------------------------------------------------ tokens
     def peek(self, ahead: int = 0) -> Tok:
@@ -120,7 +121,9 @@ class _Reader(MacroReading, FunctionReading, _Builder):
             return True
         if t.kind == "op":
             return t.text in "([" or (t.text == "|" and not self.bars)
-        return t.kind == "macro" and t.text not in PRODUCT_MACROS | ELEMENTWISE_MACROS | {"div", "rVert", "Vert", "|"}
+        if t.kind == "macro" and t.text in ("Vert", "|"):        # 2\|w\|: a norm opens after a factor
+            return not self.norms
+        return t.kind == "macro" and t.text not in PRODUCT_MACROS | ELEMENTWISE_MACROS | {"div", "rVert"}
 
     def postfix(self, node: Node) -> Node:
         while True:
