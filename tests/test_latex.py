@@ -105,6 +105,11 @@ def reading(latex: str) -> str:
     (r"$\hat{y}_k$", "y_hat[k]"),
     (r"$\theta_k$", "theta[k]"),
     (r"$\theta$", "theta"),
+    # bold Greek was "\boldsymbol{...} is read only around a plain name"
+    (r"$\boldsymbol{\theta}$", "theta"),
+    (r"$\mathbf{\theta}_k$", "theta[k]"),
+    (r"$\boldsymbol\theta + \bm{ \theta }$", "theta + theta"),
+    (r"$\boldsymbol{\sigma}(x)$", "sigma(x)"),
     (r"$U_{:,o}$", "U[:, o]"),
     (r"$u_k$", "U[:, k]"),                                             # u_k: column k of the declared U
     (r"$ab$", "ab"),                                                   # the longest declared name
@@ -265,3 +270,14 @@ rhs  = "2 * dot(v_c, v_c)"
 """
     results = {r.claim: r.verdict.value for r in check_text(text, "t.toml", samples=4)}
     assert results == {"half the squared norm": "proved", "twice it, with Vert": "proved"}
+
+
+def test_bold_greek_is_the_greek_symbol() -> None:
+    text = HEAD + r"""
+[[claim]]
+name = "bold theta"
+lhs  = '$\boldsymbol{\theta}^\top z$'
+rhs  = "dot(theta, z)"
+"""
+    (r,) = check_text(text, "t.toml", samples=4)
+    assert r.verdict.value == "proved", r.message

@@ -17,7 +17,7 @@ GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "et
          "Omega"}
 ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde", "widetilde": "tilde"}
 FUNCTION_MACROS = {"ln": "log"}               # \exp, \log, \tanh, \sqrt, \sigma, ... are their own names
-WORD_MACROS = {"mathrm", "operatorname", "mathbf", "boldsymbol", "mathit", "mathsf"}
+WORD_MACROS = {"mathrm", "operatorname", "mathbf", "boldsymbol", "bm", "mathit", "mathsf"}
 TRANSPOSE = {"T", "top", "intercal", "mathsf"}
 PRODUCT_MACROS = {"cdot", "times"}
 ELEMENTWISE_MACROS = {"odot", "circ"}
@@ -56,19 +56,18 @@ class MacroReading:
         if name in WORD_MACROS:
             r.advance()
             word = _word(t.args)
+            greek = _greek_arg(t) if word is None else None
+            if greek is not None:             # \boldsymbol{\theta} is \theta
+                return self.greek(greek, t)
             if word is None:
-                raise r.fail(t, f"\\{name}{{...}} is read only around a plain name")
+                raise r.fail(t, f"\\{name}{{...}} is read only around a plain name or a Greek letter")
             fn = word if word in FUNCTIONS else word.lower() if word.lower() in FUNCTIONS else None
             if fn is not None and not r.scope.declared(word):
                 return r.apply(fn, t)
             return r.name(word, t)
         if name in GREEK:
             r.advance()
-            if r.scope.declared(name) or name not in FUNCTIONS:
-                if name == "pi" and not r.scope.declared(name) and not r.is_op("_"):
-                    return Name("pi")
-                return r.name(name, t)
-            return r.apply(name, t)
+            return self.greek(name, t)
         if name in FUNCTIONS or name in FUNCTION_MACROS:
             r.advance()
             return r.apply(FUNCTION_MACROS.get(name, name), t)
@@ -102,6 +101,15 @@ class MacroReading:
             raise r.fail(t, "\\partial is read only in \\frac{\\partial f}{\\partial x}")
         raise r.fail(t, f"\\{name} is not a command symderiv reads (nothing is expanded or defined)")
 
+
+    def greek(self, name: str, t: Tok) -> Node:
+        """A Greek letter already read: the declared symbol, pi, or the function (``\\sigma`` the sigmoid)."""
+        r: Any = self          # the reader this is mixed into
+        if r.scope.declared(name) or name not in FUNCTIONS:
+            if name == "pi" and not r.scope.declared(name) and not r.is_op("_"):
+                return Name("pi")
+            return r.name(name, t)
+        return r.apply(name, t)
 
     def frac(self, t: Tok) -> Node:
         """``\\frac{a}{b}``; ``\\frac{d}{dx}`` and ``\\frac{\\partial}{\\partial x}`` (operators on what follows);
@@ -155,12 +163,13 @@ def _word_of(t: Tok) -> str | None:
 
 
 def _greek_arg(t: Tok) -> str | None:
-    from pylatexenc.latexwalker import LatexGroupNode, LatexMacroNode
+    from pylatexenc.latexwalker import LatexCharsNode, LatexGroupNode, LatexMacroNode
 
     if not t.args or t.args[0] is None:
         return None
     n = t.args[0]
     nodes = n.nodelist if isinstance(n, LatexGroupNode) else [n]
+    nodes = [c for c in nodes if not (isinstance(c, LatexCharsNode) and not c.chars.strip())]    # { \theta }
     if len(nodes) == 1 and isinstance(nodes[0], LatexMacroNode) and nodes[0].macroname in GREEK:
         return nodes[0].macroname
     return None

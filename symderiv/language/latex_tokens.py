@@ -25,7 +25,7 @@ from .parsing import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError
 ARGUMENTS = {
     "frac": "{{", "dfrac": "{{", "tfrac": "{{", "sqrt": "[{",
     "hat": "{", "widehat": "{", "bar": "{", "overline": "{", "tilde": "{", "widetilde": "{",
-    "mathrm": "{", "operatorname": "{", "mathbf": "{", "boldsymbol": "{", "mathit": "{", "mathsf": "{",
+    "mathrm": "{", "operatorname": "{", "mathbf": "{", "boldsymbol": "{", "bm": "{", "mathit": "{", "mathsf": "{",
     "text": "{",
 }
 # macros that are only spacing or style: read as nothing
