@@ -67,6 +67,14 @@ def reading(latex: str) -> str:
     (r"$\sigma(x)$", "sigma(x)"),
     (r"$\sigma'(x)$", "diff(sigma(x), x)"),
     (r"$\exp(x) + \exp x$", "exp(x) + exp(x)"),
+    # a number after a function without parentheses takes the symbols after it along (was sin(2) * x)
+    (r"$\sin 2x$", "sin(2 * x)"),
+    (r"$\log 2\pi x^2 + 1$", "log(2 * pi * x ** 2) + 1"),
+    (r"$\sin 2x \cos x$", "sin(2 * x) * cos(x)"),                      # up to another function
+    (r"$\sin x \cos x$", "sin(x) * cos(x)"),
+    (r"$\log 2 + \log x$", "log(2) + log(x)"),                         # or an operator
+    (r"$\sin 2 \cdot x$", "sin(2) * x"),
+    (r"$\log 2 \sigma(x)$", "log(2) * sigma(x)"),
     (r"$\log x + \ln(x)$", "log(x) + log(x)"),
     (r"$\sqrt{x}$", "sqrt(x)"),
     (r"$\tanh(x)$", "tanh(x)"),
@@ -179,6 +187,8 @@ def test_malformed_latex_is_a_latex_error_never_a_crash(latex: str) -> None:
     (r"$\sigma^{-1}(x)$", r"\sigma", r"write 1/\sigma(x)"),
     (r"$\log_2 x$", r"\log", "a subscript on log"),                    # was "log needs an argument"
     (r"$\sigma''''(x)$", r"\sigma", "at most 3 primes"),
+    (r"$\sin 2(x + 1)$", "(", r"write the whole argument in parentheses"),
+    (r"$\log 2x(1 + x)$", "(", r"a bracket after \log and a number is ambiguous"),
 ])
 def test_what_cannot_be_read_is_shown(latex: str, shown: str, why: str) -> None:
     with pytest.raises(LatexError) as e:
@@ -281,3 +291,22 @@ rhs  = "dot(theta, z)"
 """
     (r,) = check_text(text, "t.toml", samples=4)
     assert r.verdict.value == "proved", r.message
+
+
+def test_a_function_without_parentheses_takes_a_number_and_the_symbols_after_it() -> None:
+    text = r"""
+[symbols]
+x = "positive"
+
+[[claim]]
+name = "the double angle"
+lhs  = '$\sin 2x$'
+rhs  = '$2 \sin x \cos x$'
+
+[[claim]]
+name = "the log of a product"
+lhs  = '$\log 2x$'
+rhs  = '$\log 2 + \log x$'
+"""
+    results = {r.claim: r.verdict.value for r in check_text(text, "t.toml", samples=4)}
+    assert results == {"the double angle": "proved", "the log of a product": "proved"}

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from .functions import FUNCTIONS
-from .latex_macros import ELEMENTWISE
+from .latex_macros import ACCENTS, ELEMENTWISE, GREEK, WORD_MACROS, _greek_arg, _word
 from .latex_tokens import Tok
 from .parsing import Bin, Calculus, Call, Name, Node, Num
 from .showing import show
@@ -46,6 +46,8 @@ class FunctionReading:
         elif r.peek().kind == "group":
             g = r.advance()
             args = [r.group_expr(g.args, g)]
+        elif r.peek().kind == "num":
+            args = [self.bare_number_argument(fn, at)]
         elif r.starts_primary(r.peek()):
             args = [r.postfix(r.primary())]
         else:
@@ -56,6 +58,44 @@ class FunctionReading:
         if primes:
             node = r.prime(fn, node, primes, at)
         return node if power is None else r.binop("**", node, power, at=at)
+
+    def bare_number_argument(self, fn: str, at: Tok) -> Node:
+        """The argument of ``\\sin 2x``, ``\\log 2\\pi\\sigma^2``: a number and the symbols written after it,
+        up to another function, an operator or the end; a bracket there is ambiguous (``\\sin 2(x + 1)``)."""
+        r: Any = self          # the reader this is mixed into
+        node = r.postfix(r.primary())
+        while self.starts_symbol(r.peek()):
+            t = r.peek()
+            node = r.product(node, r.postfix(r.primary()), t)
+        t = r.peek()
+        if t.kind == "group" or (t.kind == "op" and t.text in "(["):
+            raise r.fail(t, f"a bracket after \\{fn} and a number is ambiguous (more of the argument, or a factor "
+                            f"after {fn}): write the whole argument in parentheses, \\{fn}(2(x + 1)), or "
+                            f"\\{fn}(2) \\cdot (x + 1)")
+        return node
+
+    def starts_symbol(self, t: Tok) -> bool:
+        """Does a symbol start at the token (a name, a Greek letter, an accent), not a function or a number?"""
+        r: Any = self          # the reader this is mixed into
+        if t.kind == "letter":
+            k, word = 0, ""
+            while (u := r.peek(k)).kind == "letter" or (word and u.kind == "num" and u.text.isdigit()):
+                if word and u.pos != r.peek(k - 1).end:
+                    break
+                word, k = word + u.text, k + 1
+            after = r.peek(k)
+            return not (word in FUNCTIONS and after.kind == "op" and after.text in "('")
+        if t.kind != "macro":
+            return False
+        name = t.text
+        if name in WORD_MACROS:
+            name = _word(t.args) or _greek_arg(t) or ""
+            if name in FUNCTIONS or name.lower() in FUNCTIONS:
+                return r.scope.declared(name)
+            return bool(name)
+        if name in GREEK:
+            return r.scope.declared(name) or name not in FUNCTIONS
+        return name in ACCENTS
 
     def call(self, fn: str, args: list[Node], at: Tok) -> Node:
         r: Any = self          # the reader this is mixed into
