@@ -85,6 +85,7 @@ def reading(latex: str) -> str:
     (r"$\operatorname{sum}(z)$", "sum(z)"),
     (r"$x^{2}$", "x ** 2"),
     (r"$x^2$", "x ** 2"),
+    (r"$x^{-2} + (u_o^\top v_c)^{-2}$", "x ** (-2) + (u_o.T @ v_c) ** (-2)"),     # of a scalar: a power
     (r"$x^23$", "x ** 2 * 3"),                                         # as TeX reads it
     (r"$e^{x}$", "exp(x)"),
     (r"$e^x$", "exp(x)"),
@@ -188,6 +189,11 @@ def test_malformed_latex_is_a_latex_error_never_a_crash(latex: str) -> None:
     (r"$\log_2 x$", r"\log", "a subscript on log"),                    # was "log needs an argument"
     (r"$\sigma''''(x)$", r"\sigma", "at most 3 primes"),
     (r"$\sin 2(x + 1)$", "(", r"write the whole argument in parentheses"),
+    # W1^{-2} was read entrywise (W1 ** (-2)) while W1^{-1} is inv(W1), so A^{-2} = A^{-1} A^{-1} was refuted
+    (r"$W1^{-2}$", "^", r"ambiguous (a power of the inverse, or of each entry): write the matrix power as a "
+                        r"product, W1^{-1} W1^{-1}, or each entry's power in an expression step, W1 ** (-2)"),
+    (r"$v_c^{-3}$", "^", r"a negative power of a d x 1 array is not read"),
+    (r"$U^{-1/2}$", "^", r"a negative power of a d x W array is not read"),
     (r"$\log 2x(1 + x)$", "(", r"a bracket after \log and a number is ambiguous"),
 ])
 def test_what_cannot_be_read_is_shown(latex: str, shown: str, why: str) -> None:
@@ -310,3 +316,15 @@ rhs  = '$\log 2 + \log x$'
 """
     results = {r.claim: r.verdict.value for r in check_text(text, "t.toml", samples=4)}
     assert results == {"the double angle": "proved", "the log of a product": "proved"}
+
+
+def test_a_negative_power_of_a_matrix_is_an_error_not_an_entrywise_power() -> None:
+    text = HEAD + r"""
+[[claim]]
+name = "the inverse squared"
+lhs  = '$W1^{-2}$'
+rhs  = '$W1^{-1} W1^{-1}$'
+"""
+    (r,) = check_text(text, "t.toml", samples=4)
+    assert r.verdict.value == "error"
+    assert "write the matrix power as a product, W1^{-1} W1^{-1}" in r.message

@@ -16,7 +16,8 @@ from .latex_apply import FunctionReading
 from .latex_build import _Builder
 from .latex_macros import ELEMENTWISE_MACROS, GREEK, PRODUCT_MACROS, TRANSPOSE, MacroReading, _word
 from .latex_tokens import LatexError, Tok, excerpt, tokens
-from .parsing import MAX_DEPTH, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
+from .parsing import MAX_DEPTH, Bin, Call, Index, IndexItem, Name, Neg, Node, Num, Transpose
+from .showing import show
 
 if TYPE_CHECKING:
     from .latex_scope import Scope
@@ -143,6 +144,8 @@ class _Reader(MacroReading, FunctionReading, _Builder):
                     if "inv" not in FUNCTIONS:
                         raise self.fail(at, "^{-1} of a matrix is its inverse, which symderiv does not read here")
                     node = Call("inv", (node,))
+                elif isinstance(power, Num) and power.value < 0 and not self.scalar(node):
+                    raise self.ambiguous_power(node, power, at)
                 else:
                     node = self.binop("**", node, power, at=at)
             elif self.is_op("_"):
@@ -152,6 +155,20 @@ class _Reader(MacroReading, FunctionReading, _Builder):
                 raise self.fail(self.peek(), "a prime is read only right after a function, as in \\sigma'(x)")
             else:
                 return node
+
+    def ambiguous_power(self, node: Node, power: Num, at: Tok) -> LatexError:
+        """``A^{-2}`` of an array: a power of the inverse on paper, of each entry in numpy's ``**``."""
+        entries = f"each entry's power in an expression step, {show(Bin('**', node, power))}"
+        rows, cols = self.shape(node, at)
+        k = -power.value
+        if rows != cols or k.denominator != 1:
+            return self.fail(at, f"a negative power of a {self.scope.shapes.describe((rows, cols))} array is not "
+                                 f"read (only ^{{-1}} of a square matrix, its inverse); write {entries}")
+        a = node.name if isinstance(node, Name) else "(...)"
+        product = " ".join([f"{a}^{{-1}}"] * int(k)) if k <= 4 else f"{a}^{{-1}} {a}^{{-1}} ..."
+        return self.fail(at, f"a negative power of a matrix other than ^{{-1}} is ambiguous (a power of the "
+                             f"inverse, or of each entry): write the matrix power as a product, {product}, "
+                             f"or {entries}")
 
     def transpose_mark(self, inverse: bool = False) -> bool:
         """Is the superscript a transpose mark (``^T``, ``^\\top``, ...), or with ``inverse`` one after a
