@@ -328,3 +328,27 @@ rhs  = '$W1^{-1} W1^{-1}$'
     (r,) = check_text(text, "t.toml", samples=4)
     assert r.verdict.value == "error"
     assert "write the matrix power as a product, W1^{-1} W1^{-1}" in r.message
+
+
+def test_latex_in_double_quotes_that_toml_escaped_is_a_located_error_saying_so() -> None:
+    # TOML reads "\frac" as a form feed and "rac", "\theta" as a tab and "heta": the step said "unknown name 'r'"
+    text = '[symbols]\nx = "scalar"\n\n[[claim]]\nname = "half"\nlhs = "$\\frac{1}{2} x$"\nrhs = "x / 2"\n' \
+           '\n[[claim]]\nname = "tex"\nlhs = "x"\nrhs = "x"\ntex = "$\\theta = x$"\n' \
+           '\n[[claim]]\nname = "a line break before a name is no escape"\nlhs = """x +\nu"""\nrhs = "x"\n'
+    results = {r.claim: r for r in check_text(text, "t.toml")}
+    half, tex, plain = results["half"], results["tex"], results["a line break before a name is no escape"]
+    assert half.verdict.value == "error"
+    assert half.message.startswith("t.toml:6: lhs was read without the backslash of \\frac")
+    assert "LaTeX in a double-quoted TOML string" in half.message and "single quotes" in half.message
+    assert tex.verdict.value == "error"
+    assert tex.message.startswith("t.toml:13: the tex was read without the backslash of \\theta")
+    assert "unknown name 'u'" in plain.message        # read as written: a real line break, not "\nu"
+
+
+def test_a_toml_escape_error_in_latex_says_to_use_single_quotes() -> None:
+    (r,) = check_text('[symbols]\nx = "scalar"\n\n[[claim]]\nname = "c"\nlhs = "$\\sigma(x)$"\nrhs = "x"\n', "t.toml")
+    assert r.verdict.value == "error"
+    assert r.message.startswith("t.toml:6: TOML syntax error: Unescaped '\\' in a string; this looks like LaTeX in a "
+                                "double-quoted TOML string")
+    (r,) = check_text('title = "C:\\path"\n[symbols]\nx = "scalar"\n', "t.toml")     # not LaTeX: no hint
+    assert r.message == "t.toml:1: TOML syntax error: Unescaped '\\' in a string"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .filebytes import MAX_FILE_BYTES, TOO_LARGE, Refused, read_bounded
+from .latex_quotes import escape_message, escaped_command, toml_error_hint
 from .tomllines import TomlLines
 from ..limits import MAX_DIM
 
@@ -117,6 +118,9 @@ def read_text(text: str, name: str = "<text>") -> Document:
         at_end = "(at end of document)" in str(e)      # a truncated file: its last line, not line 1
         line = m.group(1) if m else str(len(text.splitlines()) or 1) if at_end else "1"
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "invalid TOML"
+        if "Unescaped '\\'" in msg or "Invalid hex value" in msg:      # "$\\sigma$" in double quotes
+            lines = text.splitlines()
+            msg += toml_error_hint(lines[int(line) - 1] if 0 < int(line) <= len(lines) else "")
         return Document(name, title_default, fatal=f"{name}:{line}: TOML syntax error: {msg}")
     except (RecursionError, MemoryError):
         return Document(name, title_default, fatal=f"{name}:1: TOML nested too deeply to read")
@@ -125,7 +129,7 @@ def read_text(text: str, name: str = "<text>") -> Document:
 
 class _Reader:
     def __init__(self, raw: dict[str, Any], text: str, name: str) -> None:
-        self.raw, self.name, self.lines = raw, name, TomlLines(text)
+        self.raw, self.name, self.text, self.lines = raw, name, text, TomlLines(text)
         self.problems: list[str] = []
         self.invalid: dict[str, str] = {}
         self.declared_kinds: dict[str, str] = {}       # symbol name -> its kind's word, for messages
@@ -226,6 +230,8 @@ class _Reader:
                 self.invalid[name] = self.at(line, f"define {name!r}: not a valid name")
             elif not isinstance(text, str):
                 self.invalid[name] = self.at(line, f"define {name!r} must be an expression string")
+            elif (command := escaped_command(text, self.text)) is not None:
+                self.invalid[name] = self.at(line, escape_message(f"define {name!r}", command))
             else:
                 out.append(Define(name, text, line))
         return tuple(out)
@@ -316,9 +322,23 @@ class _Reader:
             tex = [tex]
         if not isinstance(tex, list) or not all(isinstance(t, str) for t in tex):
             return bad("tex must be a string or a list of strings")
+        eaten = self.escaped(c, n)
+        if eaten is not None:
+            return ClaimSpec(label, (), line, expect=expect, problem=eaten)
         # a multi-line step (a TOML """ string) is one line of text in every report: line breaks are whitespace
         steps = [" ".join(s.split()) if "\n" in s or "\r" in s else s for s in steps]
         return ClaimSpec(name, tuple(steps), line, expect, note, tuple(tex))
+
+    def escaped(self, c: dict[str, Any], n: int) -> str | None:
+        """A located message when a step or tex lost a LaTeX backslash to a TOML escape (``"$\\frac12$"``)."""
+        for key in ("lhs", "rhs", "steps", "tex"):
+            values = c.get(key)
+            for k, v in enumerate(values if isinstance(values, list) else [values]):
+                if isinstance(v, str) and (command := escaped_command(v, self.text)) is not None:
+                    of_step = f" of step {k}" if isinstance(values, list) else ""
+                    what = {"steps": f"step {k}", "tex": f"the tex{of_step}"}.get(key, key)
+                    return self.at(self.lines.key("claim", key, n), escape_message(what, command))
+        return None
 
 
 def check_value(key: str, v: Any, dims: set[str] | None) -> Any:
