@@ -8,6 +8,7 @@ names of seven or more), so ``foo`` gets no suggestion and ``tarce`` gets ``trac
 from __future__ import annotations
 
 import ast
+import re
 
 MODULE_PREFIXES = ("np", "numpy", "math", "torch", "sp", "sympy", "jnp", "scipy", "tf")
 
@@ -103,3 +104,31 @@ def operator_message(op: ast.AST) -> str:
     if isinstance(op, ast.Mod):
         return "% is not allowed; use + - * / ** @"
     return f"operator {type(op).__name__} is not allowed; use + - * / ** @"
+
+
+def describe(n: ast.AST) -> str:
+    """What a piece of Python syntax is, in words ("a comparison")."""
+    names = {
+        ast.Lambda: "a lambda", ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator",
+        ast.SetComp: "a comprehension", ast.DictComp: "a comprehension", ast.JoinedStr: "an f-string",
+        ast.NamedExpr: "an assignment (:=)", ast.Compare: "a comparison", ast.BoolOp: "a boolean operator",
+        ast.IfExp: "a conditional expression", ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict",
+        ast.Set: "a set", ast.Starred: "a starred expression", ast.Await: "await", ast.Yield: "yield",
+    }
+    return names.get(type(n), f"a {type(n).__name__} expression")
+
+
+def not_allowed_message(n: ast.AST) -> str:
+    """Syntax an expression may not hold; a comparison of two indices is most likely a Kronecker delta."""
+    hint = ""
+    if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], ast.Eq):
+        hint = "; for a Kronecker delta of two indices write eye(n)[i, k] (or onehot(i, n)[k])"
+    return f"{describe(n)} is not allowed in an expression{hint}"
+
+
+def juxtaposition_hint(text: str) -> str:
+    """For a syntax error: a number written against a name (2x) is a product without its operator."""
+    m = re.search(r"(?<![\w.])(\d+(?:\.\d+)?)([A-Za-z_]\w*)", text)
+    if m is None or re.fullmatch(r"e\d*|j", m[2]):
+        return ""
+    return f"; a product needs its operator: write {m[1]} * {m[2]}, not {m[0]}"

@@ -9,14 +9,13 @@ hang.
 from __future__ import annotations
 
 import ast
-import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping, Union
 
 from .functions import CALCULUS, FUNCTIONS
-from .hints import attribute_message, operator_message, suggestion
+from .hints import attribute_message, describe, juxtaposition_hint, not_allowed_message, operator_message, suggestion
 
 MAX_LENGTH = 20_000
 MAX_NODES = 5_000
@@ -144,11 +143,8 @@ def parse(text: str, ns: Namespace) -> Node:
         if "Exceeds the limit" in e.msg and "digits" in e.msg:       # Python's own words, with its own advice
             raise ParseError("an integer with more than 4300 digits; write it as a power (10**400)") from None
         shown = text.strip() if len(text.strip()) <= 80 else text.strip()[:79] + "…"   # the step is quoted already
-        hint = ""
-        if (m := re.search(r"(?<![\w.])(\d+(?:\.\d+)?)([A-Za-z_]\w*)", text)) and not re.fullmatch(r"e\d*|j", m[2]):
-            hint = f"; a product needs its operator: write {m[1]} * {m[2]}, not {m[0]}"
         raise ParseError(f"syntax error in {shown!r}: {e.msg}" + (f" (column {e.offset})" if e.offset else "")
-                         + hint) from None
+                         + juxtaposition_hint(text)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ParseError("expression is nested too deeply to read (a sum or product of thousands of terms "
                          "nests as deeply as thousands of parentheses)") from None
@@ -211,10 +207,7 @@ class _Converter:
             return Index(self.convert(n.value, d), self.index_items(n.slice))
         if isinstance(n, ast.Call):
             return self.call(n, d)
-        hint = ""
-        if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], ast.Eq):
-            hint = "; for a Kronecker delta of two indices write eye(n)[i, k] (or onehot(i, n)[k])"
-        raise self.fail(f"{_describe(n)} is not allowed in an expression{hint}")
+        raise self.fail(not_allowed_message(n))
 
     def number(self, n: ast.Constant) -> Fraction:
         v = n.value
@@ -310,7 +303,7 @@ class _Converter:
         if not isinstance(n.func, ast.Name):
             if isinstance(n.func, ast.Attribute):
                 raise self.fail(attribute_message(n.func, set(FUNCTIONS) | set(CALCULUS)))
-            raise self.fail(f"only named functions can be called, not {_describe(n.func)}")
+            raise self.fail(f"only named functions can be called, not {describe(n.func)}")
         fn = n.func.id
         if n.keywords:
             raise self.fail(f"{fn}() takes no keyword arguments")
@@ -396,14 +389,3 @@ def _unknown(name: str, known: list[str], what: str = "name") -> str:
     if what == "name":
         return f"unknown name {name!r}: not a declared symbol, a define, or a constant{hint}"
     return f"unknown function {name!r}{hint}"
-
-
-def _describe(n: ast.AST) -> str:
-    names = {
-        ast.Lambda: "a lambda", ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator",
-        ast.SetComp: "a comprehension", ast.DictComp: "a comprehension", ast.JoinedStr: "an f-string",
-        ast.NamedExpr: "an assignment (:=)", ast.Compare: "a comparison", ast.BoolOp: "a boolean operator",
-        ast.IfExp: "a conditional expression", ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict",
-        ast.Set: "a set", ast.Starred: "a starred expression", ast.Await: "await", ast.Yield: "yield",
-    }
-    return names.get(type(n), f"a {type(n).__name__} expression")
