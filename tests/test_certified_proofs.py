@@ -552,3 +552,35 @@ def test_a_time_budget_whose_alarm_was_swallowed_fires_again() -> None:
             pytest.fail("the budget ended with its first alarm lost")
     assert lost == 2
     time.sleep(2 * REFIRE)                            # and once the budget is over, nothing fires
+
+
+LAYERNORM = '''n = "dim"
+x = "vector(n)"
+gam = "vector(n)"
+g = "vector(n)"
+eps = "positive"
+[define]
+xc = "x - mean(x)"
+sd = "sqrt(mean(xc**2) + eps)"
+xhat = "xc / sd"
+L = "dot(g, gam * xhat)"
+gh = "g * gam"'''
+
+
+def test_layer_norm_backward_is_proved_at_the_larger_sizes_too() -> None:
+    """sqrt(var + eps)**2 = var + eps inside sums: the exact stage saw the root as a free piece, so the
+    compact formula was proved at n = 2, 3 only (by simplify, in seconds) and checked numerically above."""
+    r = one(claim("grad(L, x)", "(gh - mean(gh) - xhat * mean(gh * xhat)) / sd", LAYERNORM))
+    assert r.verdict.value == "proved", r.message
+    assert {"n": 4} in r.proved_sizes and {"n": 5} in r.proved_sizes and not r.numeric_sizes
+
+
+@pytest.mark.parametrize("lhs,rhs", [
+    ("grad(L, x)", "(gh - mean(gh) + xhat * mean(gh * xhat)) / sd"),      # a sign inside
+    ("grad(L, x)", "(gh - mean(gh) - xhat * mean(gh * xhat)) / (sd * sd)"),
+    ("sqrt(x[0] * x[0] + eps)", "-sqrt(x[0] * x[0] + eps)"),              # the other root
+    ("sqrt(x[0] + eps) * x[0]", "(x[0] + eps) * x[0] / sqrt(x[0] + eps) + 10**-30"),
+])
+def test_a_root_made_a_symbol_proves_nothing_false(lhs: str, rhs: str) -> None:
+    r = one(claim(lhs, rhs, LAYERNORM))
+    assert r.verdict.value == "refuted", (r.verdict, r.message)

@@ -28,6 +28,7 @@ from . import dag, exact
 from .graphbuild import DagBackend, DagEvaluator, compile_nodes, graph_env, one_minus
 from ..building.evaluate import Instance, Program
 from .proving import OutOfTime, SharedTrials, zero_mask
+from .radicals import rationalised
 from ...language.parsing import Node
 
 _EVALUATORS: dict[tuple[Any, ...], tuple["DagEvaluator", dict[dag.Node, tuple[str, Any]]]] = {}
@@ -110,6 +111,7 @@ class _Build:
         self.code = compile_nodes(roots) if roots else None
         self.roots: list[dag.Node] = roots
         self.trials: SharedTrials | None = None
+        self._radical: Any = None
 
     def everywhere(self) -> set[int]:
         """The pairs shown equal at every index value and label combination at once (a ``generic`` build).
@@ -132,28 +134,42 @@ class _Build:
                 out.discard(k)
         return out
 
+    def _fixed(self, code: "exact.Program", inst: Instance) -> dict[int, int] | None:
+        """The 0/1 values of the instance's index and label indicators, by their positions in ``code``."""
+        if not self.indicators:
+            return None
+        fixed = {}
+        for pos, sym in enumerate(code.symbols):
+            marks = self.indicators.get(sym)
+            if marks is not None:
+                name, value = marks
+                chosen = inst.indices[name]
+                fixed[pos] = int(chosen == value if isinstance(value, int) else chosen[value[0]] == value[1])
+        return fixed
+
     def proved(self, inst: Instance) -> set[int]:
-        fixed = None
-        if self.indicators and self.code is not None:
-            fixed = {}
-            for pos, sym in enumerate(self.code.symbols):
-                marks = self.indicators.get(sym)
-                if marks is not None:
-                    name, value = marks
-                    chosen = inst.indices[name]
-                    fixed[pos] = int(chosen == value if isinstance(value, int) else chosen[value[0]] == value[1])
         out = set(self.candidates)
         if self.code is not None:
+            fixed = self._fixed(self.code, inst)
             if fixed is None:
                 mask = zero_mask(self.code)
             else:
                 if self.trials is None:
                     self.trials = SharedTrials(self.code, set(fixed))     # one draw for the size's instances
                 mask = self.trials.mask(fixed)
+            if not all(mask) and (radical := self.radical()) is not None:  # sqrt(u)**2 = u, by a change of variables
+                mask = [a or b for a, b in zip(mask, zero_mask(radical, fixed=self._fixed(radical, inst)))]
             for k, zero in zip(self.owner, mask):
                 if not zero:
                     out.discard(k)
         return out
+
+    def radical(self) -> "exact.Program | None":
+        """The differences with their one square root made a symbol (``radicals``), compiled; None without one."""
+        if self._radical is None:
+            changed = rationalised(self.roots) if self.roots and self.roots[0].g.roots else None
+            self._radical = compile_nodes(changed) if changed is not None else False
+        return self._radical or None
 
 
 class GraphProver:
