@@ -357,3 +357,11 @@ def test_a_timeout_without_a_point_in_the_domain_says_the_time_limit_was_not_the
     r = check('n = "dim"\nv = "vector(n)"', "grad(max(v), v)", "heaviside(v - max(v) + 0)")
     assert r.verdict.value == "timeout"
     assert "not the time limit" in r.message and "heaviside and sign are undefined at 0" in r.message
+
+
+def test_one_minus_a_negative_power_of_tanh_is_not_positive_by_form() -> None:
+    """tanh(x)**-2 > 1, so 1 - tanh(x)**-2 < 0 everywhere: the later step is defined nowhere, yet the rule
+    "1 - tanh squared is positive" took any even power, and the claim was proved (log(x - 30) kept the
+    witness search, which samples |x| <= 20, away from the earlier step's domain)."""
+    r = check(X, "log(x - 30)", "log(x - 30) + 0*log(1 - tanh(x)**(-2))")
+    assert r.verdict.value != "proved", r.message

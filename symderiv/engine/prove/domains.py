@@ -172,8 +172,8 @@ def _below_one(n: Any) -> bool:
     """Below 1 wherever it is defined: sigma, an entry of softmax, tanh squared."""
     if isinstance(n, Index) and _fn(n.x) == "softmax":
         return True
-    if isinstance(n, Bin) and n.op == "**" and _square(n) and _fn(n.a) == "tanh":
-        return True
+    if isinstance(n, Bin) and n.op == "**" and _square(n) and _fn(n.a) == "tanh" and n.b.value > 0:
+        return True          # tanh**2, tanh**4, ...: below 1; tanh**-2 is above 1
     if isinstance(n, Bin) and n.op == "*" and _square(n) and _fn(n.a) == "tanh":
         return True
     return _fn(n) == "sigma"
