@@ -212,3 +212,15 @@ def test_a_forgotten_one_over_sqrt_d_in_attention_is_a_factor() -> None:
     assert r.verdict.value == "refuted"
     assert r.diagnosis == "factor"
     assert r.step_results[0].diagnosis_detail == "it is sqrt(d) times the step before"
+
+
+def test_a_size_factor_is_no_diagnosis_when_it_depends_on_an_index_value() -> None:
+    """With more than 16 instances the factor was shown at the first instance of each size only: a step
+    that is n times the one before at i = 0 but n + 1 times at i = 1 was diagnosed "n times"."""
+    head = '[symbols]\nn = "dim"\nx = "vector(n)"\ni = "index(n)"\nj = "index(n)"\nk = "index(n)"\n'
+    body = ('[[claim]]\nname = "{name}"\nexpect = false\nlhs = "x[i] * x[j] * x[k]"\n'
+            'rhs = "{rhs} * x[i] * x[j] * x[k]"\n')
+    text = head + body.format(name="a", rhs="(numel(x) + onehot(i, n)[1])") + body.format(name="b", rhs="numel(x)")
+    a, b = check_text(text, "t.toml")
+    assert a.verdict.value == "refuted" and a.diagnosis is None, a.step_results[0].diagnosis_detail
+    assert b.diagnosis == "factor" and b.step_results[0].diagnosis_detail == "it is n times the step before"

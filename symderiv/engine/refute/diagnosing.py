@@ -21,7 +21,7 @@ from ..building.evaluate import Instance, Program
 from ...language.functions import ShapeError
 from ...language.parsing import Bin, Node, Num
 from ...language.showing import candidate_terms, show
-from .factors import ratio, symbolic_factor
+from .factors import holds_on_graph, ratio, symbolic_factor
 from ..prove.proving import Prover, Unsupported, zero_mask
 from ..building.stepvalues import StepValues
 
@@ -185,11 +185,13 @@ def _scaled_by_size(values: StepValues, insts: list[Instance], prover: Prover,
                     done: list[tuple[Instance, np.ndarray, np.ndarray]]) -> tuple[str | None, str | None]:
     """``factor`` with a factor that depends on the sizes (step k is m times step k-1), else (None, None).
 
-    With more than MAX_FACTOR_INSTANCES instances it is shown at the first instance of each size
-    assignment only: a factor of the sizes does not depend on index values or labels, and building the
-    SymPy arrays of every label combination of a batch network (hundreds) took 36 s for a forgotten 1/m."""
+    With more than MAX_FACTOR_INSTANCES instances it is found at the first instance of each size assignment
+    (building the SymPy arrays of every label combination of a batch network, hundreds, took 36 s for a
+    forgotten 1/m) and then shown at every other instance on the graph (``holds_on_graph``); a factor that
+    cannot be shown there is no diagnosis: it may depend on index values or labels after all."""
     if not done or len({tuple(i.sizes.items()) for i in insts}) < 2:
         return None, None
+    every = list(insts)
     if len(insts) > MAX_FACTOR_INSTANCES:
         firsts: dict[tuple[Any, ...], Instance] = {}
         for i in insts:
@@ -210,9 +212,13 @@ def _scaled_by_size(values: StepValues, insts: list[Instance], prover: Prover,
             _, a, b = values.at(inst)
             pairs.append((inst, a, b))
         factor = symbolic_factor(prover, pairs)
+        rest = [i for i in every if i not in insts]
+        if factor is not None and rest and not holds_on_graph(values.program, values.a, values.b, values.used,
+                                                               factor, rest):
+            return None, None       # shown at the first instance of each size only, and not at every other one
     except (ShapeError, Unsupported, ArithmeticError, RecursionError, TypeError, ValueError):
         return None, None
-    return ("factor", f"it is {factor} times the step before") if factor else (None, None)
+    return ("factor", f"it is {factor} times the step before") if factor is not None else (None, None)
 
 
 def _term_text(t: Node) -> str:

@@ -20,8 +20,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..building.evaluate import Instance
-from ..prove.proving import Prover, Unsupported
+from ..building.evaluate import Instance, Program
+from ..prove import dag
+from ..prove.graphbuild import build, compile_nodes
+from ..prove.proving import Prover, Unsupported, zero_mask
+from ...language.parsing import Node
 
 EXPONENTS = (sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-1, 2), sp.Integer(2), sp.Integer(-2))
 MAX_CANDIDATES = 200
@@ -65,8 +68,9 @@ def _constant_in_floats(r: Any) -> float | None:
     return values[0] if all(abs(v - values[0]) <= 1e-12 * abs(values[0]) for v in values) else None
 
 
-def symbolic_factor(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]]) -> str | None:
-    """The factor as text ("m", "1/sqrt(d)", "2*n") when step b = factor * step a at every instance."""
+def symbolic_factor(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]]) -> Any:
+    """The factor (a SymPy expression in the dims: m, 1/sqrt(d), 2*n) when step b = factor * step a at every
+    instance of ``pairs``; None when none is found."""
     if len(pairs) < 2:
         return None
     ratios = []
@@ -100,7 +104,7 @@ def symbolic_factor(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.n
 
 
 def _fits(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]], ratios: list[Any],
-          shape: sp.Expr, symbols: dict[str, sp.Symbol]) -> str | None:
+          shape: sp.Expr, symbols: dict[str, sp.Symbol]) -> Any:
     values = [shape.xreplace({s: sp.Integer(inst.sizes[d]) for d, s in symbols.items()}) for inst, _, _ in pairs]
     if not _roughly_constant(ratios, values):
         return None
@@ -125,7 +129,34 @@ def _fits(prover: Prover, pairs: list[tuple[Instance, np.ndarray, np.ndarray]], 
             # an irrational g (sqrt(2)): its square is known once multiplied out, never to the exact stage
             if g.is_Rational or prover.decide(sp.expand(d), use_simplify=False).status != "zero":
                 return None
-    return str(k * shape)
+    return k * shape
+
+
+def holds_on_graph(program: Program, a: Node, b: Node, used: set[str], factor: Any, insts: list[Instance]) -> bool:
+    """Is step b exactly ``factor`` (an expression in the dims) times step a at every one of these instances,
+    shown on the graph with the exact test?  False when the graph cannot build a step or show it, and for a
+    factor that is not rational at some instance (the graph has no exact irrational constants)."""
+    for inst in insts:
+        g = factor.xreplace({s: sp.Integer(inst.sizes[s.name]) for s in factor.free_symbols})
+        if not g.is_Rational:
+            return False
+        built = build(program, used, inst, [a, b])
+        if built is None:
+            return False
+        (va, vb), _ = built
+        if va.shape != vb.shape:
+            return False
+        c = Fraction(int(g.p), int(g.q))
+        diffs = [y - x * c for x, y in zip(va.flat, vb.flat)]
+        if any(d.op == dag.CONST and d.data for d in diffs):
+            return False
+        live = [d for d in diffs if d.op != dag.CONST]
+        try:
+            if live and not all(zero_mask(compile_nodes(live))):
+                return False
+        except (Unsupported, RecursionError, ArithmeticError):
+            return False
+    return True
 
 
 def _roughly_constant(ratios: list[Any], values: list[Any]) -> bool:
