@@ -69,3 +69,10 @@ def test_a_step_defined_nowhere_at_every_size_is_an_error() -> None:
     r = check("X.T @ (y - X @ inv(X.T @ X - X.T @ X) @ X.T @ y)", "0 * X.T @ y")
     assert r.verdict.value == "error"
     assert "ols.toml:" in r.message and "step 0" in r.message and "defined nowhere at any size checked" in r.message
+
+
+def test_a_domain_counterexample_of_a_later_step_defined_nowhere_names_an_undefined_entry() -> None:
+    symbols = OLS.replace("[define]", 'z = "scalar"\n[define]')
+    r = check("vstack(z, X.T @ y)", "vstack(z, X.T @ X @ inv(X.T @ X) @ X.T @ y)", symbols)
+    assert r.verdict.value == "refuted" and r.diagnosis == "domain"
+    assert r.counterexample.entry != (0, 0) and list(r.counterexample.entry) != [0, 0], r.counterexample

@@ -257,7 +257,8 @@ class Certifier:
                     continue
                 except (Undefined, *_ROUTE_ERRORS):
                     return None
-                return Witness(point, (0, 0), a[0, 0].a, None, bits, "ball arithmetic", undefined=nowhere)
+                idx = _undefined_entry(self.program, self.b, inst, point, a.shape) or (0, 0)
+                return Witness(point, idx, a[idx].a, None, bits, "ball arithmetic", undefined=nowhere)
         return None
 
     def _env(self, inst: Instance, point: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -347,7 +348,8 @@ def _undefined_entry(program: Program, node: Node, inst: Instance, point: dict[s
         return None
     if v.shape != shape:
         return None
-    return next(((int(i[0]), int(i[1])) for i in np.ndindex(v.shape) if not np.isfinite(v[i])), None)
+    nan = next(((int(i[0]), int(i[1])) for i in np.ndindex(v.shape) if np.isnan(v[i])), None)   # not an overflow
+    return nan or next(((int(i[0]), int(i[1])) for i in np.ndindex(v.shape) if not np.isfinite(v[i])), None)
 
 
 class _Outside(Exception):
