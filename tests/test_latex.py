@@ -352,3 +352,22 @@ def test_a_toml_escape_error_in_latex_says_to_use_single_quotes() -> None:
                                 "double-quoted TOML string")
     (r,) = check_text('title = "C:\\path"\n[symbols]\nx = "scalar"\n', "t.toml")     # not LaTeX: no hint
     assert r.message == "t.toml:1: TOML syntax error: Unescaped '\\' in a string"
+
+
+def test_a_power_of_a_square_matrix_is_an_error_not_an_entrywise_power() -> None:
+    """A^2 of a square matrix is A A on paper and was read as A ** 2 (each entry squared): the true
+    (A^{-1})^2 = A^{-1} A^{-1} was refuted and the false A^2 = A * A proved."""
+    text = HEAD + r"""
+[[claim]]
+name = "the square"
+lhs  = '$W1^2$'
+rhs  = 'W1 * W1'
+
+[[claim]]
+name = "the inverse squared"
+lhs  = '$(W1^{-1})^2$'
+rhs  = '$W1^{-1} W1^{-1}$'
+"""
+    square, inverse = check_text(text, "t.toml", samples=4)
+    assert square.verdict.value == "error" and "write the matrix power as a product, W1 W1" in square.message
+    assert inverse.verdict.value == "error" and "a power of a square matrix is ambiguous" in inverse.message

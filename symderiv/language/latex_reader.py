@@ -146,6 +146,9 @@ class _Reader(MacroReading, FunctionReading, _Builder):
                     node = Call("inv", (node,))
                 elif isinstance(power, Num) and power.value < 0 and not self.scalar(node):
                     raise self.ambiguous_power(node, power, at)
+                elif isinstance(power, Num) and power.value > 1 and power.value.denominator == 1 \
+                        and not self.scalar(node) and self.square(node, at):
+                    raise self.ambiguous_square(node, power, at)
                 else:
                     node = self.binop("**", node, power, at=at)
             elif self.is_op("_"):
@@ -169,6 +172,19 @@ class _Reader(MacroReading, FunctionReading, _Builder):
         return self.fail(at, f"a negative power of a matrix other than ^{{-1}} is ambiguous (a power of the "
                              f"inverse, or of each entry): write the matrix power as a product, {product}, "
                              f"or {entries}")
+
+    def square(self, node: Node, at: Tok) -> bool:
+        rows, cols = self.shape(node, at)
+        return rows == cols and rows != 1
+
+    def ambiguous_square(self, node: Node, power: Num, at: Tok) -> LatexError:
+        """``A^2`` of a square matrix: the matrix power on paper, each entry squared in numpy's ``**``."""
+        a = node.name if isinstance(node, Name) else "(...)"
+        k = int(power.value)
+        product = " ".join([a] * k) if k <= 4 else f"{a} {a} ..."
+        return self.fail(at, f"a power of a square matrix is ambiguous (the matrix power, or each entry's "
+                             f"power): write the matrix power as a product, {product}, or each entry's power "
+                             f"in an expression step, {show(Bin('**', node, power))}")
 
     def transpose_mark(self, inverse: bool = False) -> bool:
         """Is the superscript a transpose mark (``^T``, ``^\\top``, ...), or with ``inverse`` one after a
