@@ -22,8 +22,9 @@ import sympy as sp
 
 from ..building.evaluate import Instance, Program
 from ..prove import dag
-from ..prove.graphbuild import build, compile_nodes
+from ..prove.graphbuild import compile_nodes
 from ..prove.proving import Prover, Unsupported, zero_mask
+from .graphballs import graph_arrays
 from ...language.parsing import Node
 
 EXPONENTS = (sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-1, 2), sp.Integer(2), sp.Integer(-2))
@@ -140,12 +141,10 @@ def holds_on_graph(program: Program, a: Node, b: Node, used: set[str], factor: A
         g = factor.xreplace({s: sp.Integer(inst.sizes[s.name]) for s in factor.free_symbols})
         if not g.is_Rational:
             return False
-        built = build(program, used, inst, [a, b])
+        built = graph_arrays(program, used, inst, a, b)
         if built is None:
             return False
-        (va, vb), _ = built
-        if va.shape != vb.shape:
-            return False
+        va, vb, _ = built
         c = Fraction(int(g.p), int(g.q))
         diffs = [y - x * c for x, y in zip(va.flat, vb.flat)]
         if any(d.op == dag.CONST and d.data for d in diffs):
