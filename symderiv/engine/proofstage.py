@@ -182,10 +182,12 @@ class ProofStage:
         None when none is shown to be.  At such an instance the pair with the step after holds vacuously
         (contract v1.1: the later step must agree wherever the earlier one is defined)."""
         memo = self.__dict__.setdefault("_nowhere", {})
+        found = self.__dict__.setdefault("_divisors", {})
+        if k not in found:                  # the step's divisors, walked once for all its instances
+            found[k] = divisors(self.program, self.nodes[k])
         key = (k, inst.describe())
         if key not in memo:
-            memo[key] = next((words for words, sub in divisors(self.program, self.nodes[k])
-                              if self.graph.vanishes(inst, sub)), None)
+            memo[key] = next((words for words, sub in found[k] if self.graph.vanishes(inst, sub)), None)
         return memo[key]
 
     def refute_with(self, p: Pair, inst: Instance, w: "Witness | None") -> bool:
